@@ -1,0 +1,115 @@
+"""The application factory and the node's lifecycle: Redis, listener, heartbeats, draining."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+from redis.exceptions import RedisError
+
+from .config import Settings
+from .history import History
+from .http_routes import add_http_routes
+from .hub import Hub
+from .keys import (
+    CHAT,
+    DRAINING,
+    HISTORY,
+    HUB,
+    LINK,
+    LISTENER,
+    METRICS,
+    PRESENCE,
+    SETTINGS,
+)
+from .listener import Listener
+from .metrics import Metrics
+from .presence import ALIVE_REFRESH_S, Presence
+from .redis_link import RedisLink
+from .websocket import websocket_handler
+
+log = logging.getLogger(__name__)
+
+MASTER_CHECK_S = 0.5
+
+
+async def keep_alive(presence: Presence) -> None:
+    while True:
+        try:
+            await presence.heartbeat()
+        except (RedisError, OSError) as error:
+            log.info("presence heartbeat failed: %s", error)
+        await asyncio.sleep(ALIVE_REFRESH_S)
+
+
+async def watch_master(link: RedisLink, listener: Listener, metrics: Metrics) -> None:
+    """Follow Sentinel: when the master moves, move commands and the listener with it.
+
+    Without this a node can stay attached to a deposed master that is still reachable
+    (a partition), storing nothing and hearing nothing.
+    """
+    known: tuple[str, int] | None = None
+    while True:
+        await asyncio.sleep(MASTER_CHECK_S)
+        try:
+            master = await link.master_address()
+        except (RedisError, OSError) as error:
+            log.info("no Sentinel answered: %s", error)
+            continue
+        if master is None:
+            return
+        if known is not None and master != known:
+            metrics.failovers_seen += 1
+        known = master
+        await link.follow_master(master)
+        if listener.connected_to is not None and listener.connected_to != master:
+            log.warning("listener is on %s:%s, master is %s:%s", *listener.connected_to, *master)
+            await listener.disconnect()
+
+
+async def redis_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    link = app[LINK] = RedisLink(settings.redis)
+    chat = settings.chat
+    app[HISTORY] = History(link, chat.history_max, chat.ack_replicas, chat.ack_timeout_ms)
+    presence = app[PRESENCE] = Presence(link, settings.node_name)
+    listener = app[LISTENER] = Listener(app[HISTORY], presence, app[HUB], app[METRICS])
+    tasks = [
+        asyncio.create_task(listener.run(), name="listener"),
+        asyncio.create_task(keep_alive(presence), name="presence-heartbeat"),
+        asyncio.create_task(watch_master(link, listener, app[METRICS]), name="master-watch"),
+    ]
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    with contextlib.suppress(RedisError, OSError):
+        await asyncio.wait_for(presence.forget(list(app[HUB].rooms)), 2)
+    await link.close()
+
+
+async def close_websockets(app: web.Application) -> None:
+    """Draining: /readyz turns 503 and every client is told to go elsewhere (1001)."""
+    app[DRAINING].set()
+    sessions = list(app[HUB].sessions)
+    await asyncio.gather(
+        *(s.ws.close(code=WSCloseCode.GOING_AWAY, message=b"node shutting down") for s in sessions),
+        return_exceptions=True,
+    )
+
+
+def init_app(settings: Settings) -> web.Application:
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[CHAT] = settings.chat
+    app[METRICS] = Metrics()
+    app[HUB] = Hub(app[METRICS])
+    app[DRAINING] = asyncio.Event()
+    app.cleanup_ctx.append(redis_context)
+    app.on_shutdown.append(close_websockets)
+    app.router.add_get("/ws", websocket_handler)
+    add_http_routes(app)
+    return app

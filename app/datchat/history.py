@@ -1,0 +1,100 @@
+"""Room history in Redis streams: store-and-publish in one atomic step, reads by id."""
+
+from __future__ import annotations
+
+import time
+
+from redis.exceptions import RedisError
+
+from .protocol import MESSAGE_PREFIX, message_body, message_frame, stream_id_key
+from .redis_link import RedisLink
+
+# One script, so that a stored message is always published and a published one always stored;
+# pub/sub order then equals stream order, which is what lets listeners de-duplicate by id.
+# A repeated client_id (a client retrying after "unavailable") returns the first id instead of
+# storing the message twice.
+STORE_AND_PUBLISH = """
+local seen = redis.call('GET', KEYS[2])
+if seen then return {seen, 0} end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'b', ARGV[2])
+redis.call('SET', KEYS[2], id, 'EX', ARGV[4])
+redis.call('PUBLISH', ARGV[3], id .. '\\n' .. ARGV[5] .. id .. '",' .. ARGV[2])
+return {id, 1}
+"""
+
+# How long a client_id is remembered for de-duplicating retries.
+CLIENT_ID_TTL_S = 600
+
+
+class StoreError(Exception):
+    """The message is not confirmed: Redis is unreachable, refused the write, or WAIT fell short."""
+
+
+def stream_key(room: str) -> str:
+    return f"room:{room}:history"
+
+
+def channel(room: str) -> str:
+    return f"room:{room}"
+
+
+def room_of_channel(name: str) -> str:
+    return name[5:]
+
+
+class History:
+    def __init__(self, link: RedisLink, history_max: int, ack_replicas: int, ack_timeout_ms: int):
+        self.link = link
+        self.history_max = history_max
+        self.ack_replicas = ack_replicas
+        self.ack_timeout_ms = ack_timeout_ms
+        self.script = link.client.register_script(STORE_AND_PUBLISH)
+
+    async def store(self, room: str, name: str, text: str, client_id: str) -> str:
+        """Store and publish one message; return its id once it is as durable as configured."""
+        body = message_body(room, name, text, int(time.time() * 1000), client_id)
+        keys = [stream_key(room), f"room:{room}:said:{client_id}"]
+        args = [self.history_max, body, channel(room), CLIENT_ID_TTL_S, MESSAGE_PREFIX]
+        try:
+            if not self.ack_replicas:
+                stream_id, _ = await self.script(keys=keys, args=args)
+                return stream_id
+            # WAIT counts replicas that have the writes of *this* connection: both commands
+            # must share one, which a non-transactional pipeline guarantees.
+            async with self.link.client.pipeline(transaction=False) as pipe:
+                self.script(keys=keys, args=args, client=pipe)
+                pipe.wait(self.ack_replicas, self.ack_timeout_ms)
+                (stream_id, _), replicas = await pipe.execute()
+        except (RedisError, OSError) as error:
+            raise StoreError(f"Redis did not store the message: {error}") from error
+        if replicas < self.ack_replicas:
+            raise StoreError(
+                f"stored on {replicas} of {self.ack_replicas} replicas within "
+                f"{self.ack_timeout_ms} ms; not confirmed, retry with the same client_id"
+            )
+        return stream_id
+
+    async def latest(self, room: str, count: int) -> list[tuple[str, str]]:
+        """(id, frame) of the newest count messages, oldest first."""
+        entries = await self.link.client.xrevrange(stream_key(room), count=count)
+        return [(stream_id, message_frame(stream_id, fields["b"])) for stream_id, fields in reversed(entries)]
+
+    async def latest_id(self, room: str) -> str:
+        entries = await self.link.client.xrevrange(stream_key(room), count=1)
+        return entries[0][0] if entries else "0-0"
+
+    async def after(self, room: str, since: str, limit: int) -> list[tuple[str, str]]:
+        """(id, frame) of up to limit messages with ids greater than since, oldest first."""
+        entries = await self.link.client.xrange(stream_key(room), min=f"({since}", count=limit)
+        return [(stream_id, message_frame(stream_id, fields["b"])) for stream_id, fields in entries]
+
+    async def since(self, room: str, since: str) -> tuple[list[tuple[str, str]], bool]:
+        """(id, frame) of exactly the messages after since, and whether trimming removed some."""
+        key = stream_key(room)
+        entries = await self.after(room, since, self.history_max)
+        truncated = False
+        if await self.link.client.exists(key):
+            info = await self.link.client.xinfo_stream(key)
+            trimmed_up_to = info.get("max-deleted-entry-id", "0-0")
+            truncated = stream_id_key(trimmed_up_to) > stream_id_key(since)
+        return entries, truncated

@@ -1,0 +1,25 @@
+"""Typed keys for what the application object carries, in one place."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from .config import ChatSettings, Settings
+from .history import History
+from .hub import Hub
+from .listener import Listener
+from .metrics import Metrics
+from .presence import Presence
+from .redis_link import RedisLink
+
+SETTINGS = web.AppKey("settings", Settings)
+CHAT = web.AppKey("chat", ChatSettings)
+METRICS = web.AppKey("metrics", Metrics)
+HUB = web.AppKey("hub", Hub)
+LINK = web.AppKey("link", RedisLink)
+HISTORY = web.AppKey("history", History)
+PRESENCE = web.AppKey("presence", Presence)
+LISTENER = web.AppKey("listener", Listener)
+DRAINING = web.AppKey("draining", asyncio.Event)

@@ -1,0 +1,167 @@
+"""The node's single pub/sub listener: subscribe per room, replay gaps after every reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from .history import History, channel, room_of_channel
+from .hub import Hub, Room
+from .metrics import Metrics
+from .presence import Presence
+from .protocol import stream_id_key
+
+log = logging.getLogger(__name__)
+
+# Always subscribed, so the listener holds a live connection (and notices its loss) even
+# while no room has local members.
+CONTROL_CHANNEL = "datchat:nodes"
+IDLE_PING_S = 1.0
+DEAD_AFTER_S = 3.0
+REPLAY_BATCH = 1000
+BACKOFF_FIRST_S = 0.1
+BACKOFF_MAX_S = 2.0
+
+
+class Listener:
+    def __init__(
+        self, history: History, presence: Presence, hub: Hub, metrics: Metrics
+    ) -> None:
+        self.history = history
+        self.presence = presence
+        self.hub = hub
+        self.metrics = metrics
+        self.pubsub: PubSub | None = None
+        self.subscribed = False
+        self.connected_to: tuple[str, int] | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.subscribed
+
+    async def subscribe(self, room: Room) -> None:
+        """Subscribe a room new on this node; room.ready resolves once messages flow."""
+        if self.subscribed and self.pubsub is not None:
+            try:
+                await self.pubsub.subscribe(channel(room.name))
+            except (RedisError, OSError):
+                log.info("subscribe to %s failed; the reconnect will resubscribe", room.name)
+        # Otherwise the (re)connect subscribes every room in the hub, this one included.
+
+    async def unsubscribe(self, room_name: str) -> None:
+        if self.subscribed and self.pubsub is not None:
+            try:
+                await self.pubsub.unsubscribe(channel(room_name))
+            except (RedisError, OSError):
+                pass
+
+    async def disconnect(self) -> None:
+        """Force a reconnect (the master moved): the pending read fails, the run loop
+        reconnects to the new master and replays what it missed."""
+        connection = self.pubsub.connection if self.pubsub is not None else None
+        if connection is not None:
+            await connection.disconnect()
+
+    async def run(self) -> None:
+        backoff = BACKOFF_FIRST_S
+        while True:
+            try:
+                await self._serve()
+            except (RedisError, OSError, RuntimeError) as error:
+                log.warning("pub/sub listener lost Redis: %s", error)
+            finally:
+                was_up = self.subscribed
+                self.subscribed = False
+                self.connected_to = None
+                if self.pubsub is not None:
+                    await self.pubsub.aclose()
+                    self.pubsub = None
+            if was_up:
+                backoff = BACKOFF_FIRST_S
+            self.metrics.redis_reconnects += 1
+            await asyncio.sleep(backoff * (0.5 + random.random()))
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    async def _serve(self) -> None:
+        client = self.history.link.pubsub_client()
+        self.pubsub = pubsub = client.pubsub()
+        rooms = list(self.hub.rooms.values())
+        await pubsub.subscribe(CONTROL_CHANNEL, *(channel(room.name) for room in rooms))
+        self.connected_to = (pubsub.connection.host, int(pubsub.connection.port))
+        loop = asyncio.get_running_loop()
+        pending = {CONTROL_CHANNEL, *(channel(room.name) for room in rooms)}
+        deadline = loop.time() + DEAD_AFTER_S
+        while pending:
+            message = await pubsub.get_message(timeout=0.5)
+            if message is None:
+                if loop.time() > deadline:
+                    raise RedisError("subscriptions not confirmed in time")
+                continue
+            if message["type"] == "subscribe":
+                pending.discard(message["channel"])
+            else:
+                await self._handle(message)
+        for room in rooms:
+            await self._catch_up(room)
+        self.subscribed = True
+        # Rooms created while we were connecting saw no subscription yet: take them now;
+        # from here on, joiners subscribe new rooms themselves.
+        known = {room.name for room in rooms}
+        late = [name for name in self.hub.rooms if name not in known]
+        if late:
+            await pubsub.subscribe(*(channel(name) for name in late))
+        log.info("pub/sub listener subscribed to %d rooms", len(rooms) + len(late))
+        for room in rooms:
+            if room.members:
+                await self.presence.publish(room.name, room.names())
+        await self._listen(pubsub)
+
+    async def _catch_up(self, room: Room) -> None:
+        """Deliver what was stored while this node was not listening, oldest first."""
+        if room.last_id is None:
+            # A room new on this node: its joiners read history themselves.
+            room.last_id = stream_id_key(await self.history.latest_id(room.name))
+        else:
+            while True:
+                since = "{}-{}".format(*room.last_id)
+                batch = await self.history.after(room.name, since, REPLAY_BATCH)
+                for stream_id, frame in batch:
+                    if await self.hub.deliver_message(room.name, stream_id, frame):
+                        self.metrics.replayed += 1
+                if len(batch) < REPLAY_BATCH:
+                    break
+        if not room.ready.done():
+            room.ready.set_result(None)
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        loop = asyncio.get_running_loop()
+        last_heard = loop.time()
+        while True:
+            message = await pubsub.get_message(timeout=IDLE_PING_S)
+            now = loop.time()
+            if message is None:
+                if now - last_heard > DEAD_AFTER_S:
+                    raise RedisError(f"no answer from Redis for {DEAD_AFTER_S} s")
+                await pubsub.ping()
+                continue
+            last_heard = now
+            await self._handle(message)
+
+    async def _handle(self, message: dict) -> None:
+        kind = message["type"]
+        if kind == "message":
+            data: str = message["data"]
+            head, _, frame = data.partition("\n")
+            room_name = room_of_channel(message["channel"])
+            if head == "p":
+                await self.hub.deliver_presence(room_name, frame)
+            else:
+                await self.hub.deliver_message(room_name, head, frame)
+        elif kind == "subscribe":
+            room = self.hub.rooms.get(room_of_channel(message["channel"]))
+            if room is not None and not room.ready.done():
+                await self._catch_up(room)

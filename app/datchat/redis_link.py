@@ -1,0 +1,135 @@
+"""Connections to the Redis master, directly (dev) or through Sentinel (every real deployment)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import MasterNotFoundError, Sentinel
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import RedisError
+
+from .config import RedisSettings
+
+log = logging.getLogger(__name__)
+
+SOCKET_TIMEOUT = 2.0
+CONNECT_TIMEOUT = 1.0
+SENTINEL_TIMEOUT = 0.5
+
+
+class QuorumSentinel(Sentinel):
+    """Sentinel client that believes the most recent failover, not the first Sentinel to answer.
+
+    redis-py takes the first Sentinel that answers. A Sentinel cut off with the old master
+    (the partition drill) still names the old master; the majority side has promoted a replica
+    under a higher config epoch. Asking every Sentinel and taking the highest epoch follows the
+    majority as soon as any Sentinel of it is reachable.
+    """
+
+    async def discover_master(self, service_name: str) -> tuple[str, int]:
+        answers = await asyncio.gather(
+            *(sentinel.sentinel_masters() for sentinel in self.sentinels),
+            return_exceptions=True,
+        )
+        best: tuple[int, str, int] | None = None
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                continue
+            state = answer.get(service_name)
+            if not state or not self.check_master_state(state, service_name):
+                continue
+            candidate = (int(state.get("config-epoch", 0)), state["ip"], int(state["port"]))
+            if best is None or candidate[0] > best[0]:
+                best = candidate
+        if best is None:
+            raise MasterNotFoundError(f"No Sentinel names a master for {service_name!r}")
+        return best[1], best[2]
+
+
+class RedisLink:
+    """The command client, a factory for pub/sub clients, and who the master is now."""
+
+    def __init__(self, settings: RedisSettings) -> None:
+        self.settings = settings
+        self.sentinel: QuorumSentinel | None = None
+        # Commands retry briefly: a say that cannot be stored soon should answer
+        # "unavailable" so the client can retry, not hang through a whole failover.
+        command_retry = Retry(ExponentialBackoff(cap=0.2, base=0.05), 2)
+        if settings.sentinels:
+            addresses = [_host_port(address) for address in settings.sentinels]
+            self.sentinel = QuorumSentinel(
+                addresses,
+                sentinel_kwargs={
+                    "password": settings.sentinel_password or None,
+                    "socket_timeout": SENTINEL_TIMEOUT,
+                    "socket_connect_timeout": SENTINEL_TIMEOUT,
+                },
+                password=settings.password or None,
+                socket_timeout=SOCKET_TIMEOUT,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+                decode_responses=True,
+            )
+            self.client: Redis = self.sentinel.master_for(settings.master_name, retry=command_retry)
+        else:
+            self.client = Redis.from_url(
+                settings.url,
+                password=settings.password or None,
+                socket_timeout=SOCKET_TIMEOUT,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+                decode_responses=True,
+                retry=command_retry,
+            )
+
+    def pubsub_client(self) -> Redis:
+        """A fresh client for the listener that never reconnects behind its back.
+
+        redis-py's pub/sub silently reconnects and resubscribes; the listener must see every
+        disconnect itself, because after one it has to replay the gap from the stream.
+        """
+        no_retry = Retry(NoBackoff(), 0)
+        if self.sentinel is not None:
+            return self.sentinel.master_for(self.settings.master_name, retry=no_retry)
+        return Redis.from_url(
+            self.settings.url,
+            password=self.settings.password or None,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            decode_responses=True,
+            retry=no_retry,
+        )
+
+    async def master_address(self) -> tuple[str, int] | None:
+        """Where the master is now, by the Sentinels; None when using a direct URL."""
+        if self.sentinel is None:
+            return None
+        return await self.sentinel.discover_master(self.settings.master_name)
+
+    async def follow_master(self, address: tuple[str, int]) -> None:
+        """Drop idle command connections to a former master so the next command finds the new one."""
+        pool = self.client.connection_pool
+        current = pool.master_address
+        if current == address:
+            return
+        pool.master_address = address
+        if current is not None:
+            log.warning("Redis master moved from %s:%s to %s:%s", *current, *address)
+            await pool.disconnect(inuse_connections=True)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.client.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        if self.sentinel is not None:
+            for sentinel in self.sentinel.sentinels:
+                await sentinel.aclose()
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)

@@ -1,0 +1,175 @@
+"""GET /ws: one chat connection, from handshake to the last leave."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import WSCloseCode, WSMsgType, web
+from redis.exceptions import RedisError
+
+from .config import ChatSettings
+from .history import StoreError
+from .hub import Room, Session
+from .keys import CHAT, HISTORY, HUB, LISTENER, METRICS, PRESENCE, SETTINGS
+from .protocol import (
+    FrameError,
+    Join,
+    Leave,
+    Say,
+    encode,
+    error_frame,
+    joined_frame,
+    parse_client_frame,
+    stream_id_key,
+)
+from .rate_limit import TokenBucket
+
+log = logging.getLogger(__name__)
+
+# Frames up to this size are read whole so the client gets a too_large error frame before
+# the close; anything larger is cut off by aiohttp itself (close code 1009).
+HARD_FRAME_LIMIT = 1 << 20
+ROOM_READY_TIMEOUT_S = 5.0
+
+
+def origin_allowed(request: web.Request, allowed: tuple[str, ...]) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser: origin checks protect browsers' cookies, not servers
+    if allowed:
+        return origin in allowed
+    return origin in (f"http://{request.host}", f"https://{request.host}")
+
+
+class ChatConnection:
+    def __init__(self, app: web.Application, ws: web.WebSocketResponse) -> None:
+        self.app = app
+        self.ws = ws
+        self.chat: ChatSettings = app[CHAT]
+        self.session = Session(ws, self.chat.slow_client_bytes)
+        self.bucket = TokenBucket(self.chat.rate_per_sec, self.chat.rate_burst)
+        self.metrics = app[METRICS]
+
+    async def error(self, code: str, message: str, client_id: str | None = None) -> None:
+        self.metrics.errors[code] += 1
+        await self.ws.send_str(error_frame(code, message, client_id))
+
+    async def serve(self) -> None:
+        async for message in self.ws:
+            if message.type is WSMsgType.TEXT:
+                await self.on_text(message.data)
+            elif message.type is WSMsgType.BINARY:
+                await self.error("bad_frame", "frames must be JSON text, not binary")
+            elif message.type is WSMsgType.ERROR:
+                log.info("websocket error: %s", self.ws.exception())
+
+    async def on_text(self, data: str) -> None:
+        size = len(data) if len(data) * 4 <= self.chat.max_frame_bytes else len(data.encode())
+        if size > self.chat.max_frame_bytes:
+            await self.error("too_large", f"frame is over {self.chat.max_frame_bytes} bytes")
+            await self.ws.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"frame too large")
+            return
+        try:
+            frame = parse_client_frame(data, self.chat.max_text_chars)
+            if not self.bucket.take():
+                raise FrameError(
+                    "rate_limited",
+                    f"more than {self.chat.rate_per_sec:g} frames/s; slow down",
+                    getattr(frame, "client_id", None),
+                )
+            if isinstance(frame, Join):
+                await self.join(frame)
+            elif isinstance(frame, Say):
+                await self.say(frame)
+            elif isinstance(frame, Leave):
+                await self.leave(frame.room)
+        except FrameError as refused:
+            await self.error(refused.code, refused.message, refused.client_id)
+
+    async def join(self, frame: Join) -> None:
+        hub, listener, history = self.app[HUB], self.app[LISTENER], self.app[HISTORY]
+        room, is_new = hub.room(frame.room)
+        # Buffer live messages from now on; they are sent after the history, minus overlap.
+        buffered = room.pending.setdefault(self.session, [])
+        try:
+            if is_new:
+                await listener.subscribe(room)
+            await asyncio.wait_for(asyncio.shield(room.ready), ROOM_READY_TIMEOUT_S)
+            if frame.since is None:
+                entries = await history.latest(frame.room, self.chat.history_on_join)
+                truncated = False
+            else:
+                entries, truncated = await history.since(frame.room, frame.since)
+        except (RedisError, OSError, TimeoutError) as error:
+            room.pending.pop(self.session, None)
+            self._forget_room_if_empty(room)
+            raise FrameError("unavailable", f"history is not reachable now: {error!r}") from None
+        room.pending.pop(self.session, None)
+        seen = stream_id_key(entries[-1][0] if entries else frame.since or "0-0")
+        history_frames = [message for _, message in entries]
+        await self.ws.send_str(
+            joined_frame(frame.room, self.app[SETTINGS].node_name, history_frames, truncated)
+        )
+        for key, live in buffered:
+            if key > seen:
+                await self.session.send(live)
+        room.members[self.session] = frame.name
+        self.session.rooms[frame.room] = frame.name
+        await self._publish_presence(room)
+
+    async def say(self, frame: Say) -> None:
+        name = self.session.rooms.get(frame.room)
+        if name is None:
+            raise FrameError("not_joined", f"join {frame.room!r} before saying", frame.client_id)
+        try:
+            stream_id = await self.app[HISTORY].store(frame.room, name, frame.text, frame.client_id)
+        except StoreError as error:
+            raise FrameError("unavailable", str(error), frame.client_id) from None
+        self.metrics.messages_in += 1
+        await self.ws.send_str(encode({"type": "ack", "client_id": frame.client_id, "id": stream_id}))
+
+    async def leave(self, room_name: str) -> None:
+        if self.session.rooms.pop(room_name, None) is None:
+            raise FrameError("not_joined", f"not in room {room_name!r}")
+        room = self.app[HUB].rooms.get(room_name)
+        if room is not None:
+            room.members.pop(self.session, None)
+            await self._publish_presence(room)
+            self._forget_room_if_empty(room)
+
+    async def leave_all(self) -> None:
+        for room_name in list(self.session.rooms):
+            try:
+                await self.leave(room_name)
+            except FrameError:
+                pass
+
+    async def _publish_presence(self, room: Room) -> None:
+        try:
+            await self.app[PRESENCE].publish(room.name, room.names())
+        except (RedisError, OSError) as error:  # best effort: chat goes on without presence
+            log.info("presence update for %s failed: %s", room.name, error)
+
+    def _forget_room_if_empty(self, room: Room) -> None:
+        if self.app[HUB].discard_if_empty(room):
+            asyncio.ensure_future(self.app[LISTENER].unsubscribe(room.name))
+
+
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    chat: ChatSettings = request.app[CHAT]
+    if not origin_allowed(request, chat.allowed_origins):
+        raise web.HTTPForbidden(text="origin not allowed")
+    ws = web.WebSocketResponse(max_msg_size=HARD_FRAME_LIMIT, heartbeat=20, compress=False)
+    await ws.prepare(request)
+    if request.transport is not None:
+        request.transport.set_write_buffer_limits(high=2 * chat.slow_client_bytes)
+    connection = ChatConnection(request.app, ws)
+    hub = request.app[HUB]
+    hub.sessions.add(connection.session)
+    try:
+        await connection.serve()
+    finally:
+        hub.sessions.discard(connection.session)
+        await connection.leave_all()
+    return ws
