@@ -28,7 +28,7 @@ class ChatSettings:
     history_on_join: int = 50
     max_text_chars: int = 2000
     max_frame_bytes: int = 16384
-    rate_per_sec: float = 10
+    rate_per_sec: float = 10.0
     rate_burst: int = 20
     ack_replicas: int = 0
     ack_timeout_ms: int = 1000

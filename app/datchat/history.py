@@ -62,7 +62,7 @@ class History:
             # WAIT counts replicas that have the writes of *this* connection: both commands
             # must share one, which a non-transactional pipeline guarantees.
             async with self.link.client.pipeline(transaction=False) as pipe:
-                self.script(keys=keys, args=args, client=pipe)
+                await self.script(keys=keys, args=args, client=pipe)
                 pipe.wait(self.ack_replicas, self.ack_timeout_ms)
                 (stream_id, _), replicas = await pipe.execute()
         except (RedisError, OSError) as error:
@@ -77,7 +77,10 @@ class History:
     async def latest(self, room: str, count: int) -> list[tuple[str, str]]:
         """(id, frame) of the newest count messages, oldest first."""
         entries = await self.link.client.xrevrange(stream_key(room), count=count)
-        return [(stream_id, message_frame(stream_id, fields["b"])) for stream_id, fields in reversed(entries)]
+        return [
+            (stream_id, message_frame(stream_id, fields["b"]))
+            for stream_id, fields in reversed(entries)
+        ]
 
     async def latest_id(self, room: str) -> str:
         entries = await self.link.client.xrevrange(stream_key(room), count=1)
@@ -86,7 +89,7 @@ class History:
     async def after(self, room: str, since: str, limit: int) -> list[tuple[str, str]]:
         """(id, frame) of up to limit messages with ids greater than since, oldest first."""
         entries = await self.link.client.xrange(stream_key(room), min=f"({since}", count=limit)
-        return [(stream_id, message_frame(stream_id, fields["b"])) for stream_id, fields in entries]
+        return [(id_, message_frame(id_, fields["b"])) for id_, fields in entries]
 
     async def since(self, room: str, since: str) -> tuple[list[tuple[str, str]], bool]:
         """(id, frame) of exactly the messages after since, and whether trimming removed some."""
@@ -94,7 +97,10 @@ class History:
         entries = await self.after(room, since, self.history_max)
         truncated = False
         if await self.link.client.exists(key):
+            # The stream "no longer reaches back" to since when entries were trimmed and
+            # since is older than the oldest one kept (Redis >= 7 records both).
             info = await self.link.client.xinfo_stream(key)
-            trimmed_up_to = info.get("max-deleted-entry-id", "0-0")
-            truncated = stream_id_key(trimmed_up_to) > stream_id_key(since)
+            trimmed = info["entries-added"] > info["length"]
+            oldest = info["recorded-first-entry-id"]
+            truncated = trimmed and stream_id_key(since) < stream_id_key(oldest)
         return entries, truncated

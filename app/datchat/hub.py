@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any
 
 from aiohttp import web
 
@@ -16,18 +17,28 @@ log = logging.getLogger(__name__)
 
 StreamKey = tuple[int, int]
 
+# Strong references to fire-and-forget tasks, which asyncio would otherwise let the GC collect.
+_background: set[asyncio.Task] = set()
+
+
+def in_background(coro: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
 
 class Session:
     """One websocket connection: the rooms it joined (with the name used in each)."""
 
-    __slots__ = ("ws", "rooms", "transport", "slow_limit", "dropped")
+    __slots__ = ("dropped", "metrics", "rooms", "slow_limit", "transport", "ws")
 
-    def __init__(self, ws: web.WebSocketResponse, slow_limit: int) -> None:
+    def __init__(self, ws: web.WebSocketResponse, slow_limit: int, metrics: Metrics) -> None:
         self.ws = ws
         self.rooms: dict[str, str] = {}
         self.transport = ws._req.transport if ws._req is not None else None
         self.slow_limit = slow_limit
         self.dropped = False
+        self.metrics = metrics
 
     async def send(self, frame: str) -> bool:
         """Queue frame on the socket without ever waiting on a slow reader.
@@ -46,8 +57,9 @@ class Session:
 
     def drop(self) -> None:
         self.dropped = True
+        self.metrics.errors["too_slow"] += 1
         if self.transport is not None and not self.transport.is_closing():
-            asyncio.ensure_future(self._close_slow())
+            in_background(self._close_slow())
 
     async def _close_slow(self) -> None:
         try:
@@ -55,7 +67,7 @@ class Session:
                 error_frame("too_slow", "this connection fell too far behind and is dropped")
             )
             await asyncio.wait_for(self.ws.close(code=1008, message=b"too slow"), 2)
-        except (ConnectionError, asyncio.TimeoutError, RuntimeError):
+        except (TimeoutError, ConnectionError, RuntimeError):
             pass
         if self.transport is not None:
             self.transport.abort()
@@ -64,7 +76,7 @@ class Session:
 class Room:
     """A room with local members; pending holds joiners whose history is still being read."""
 
-    __slots__ = ("name", "members", "pending", "last_id", "ready")
+    __slots__ = ("last_id", "members", "name", "pending", "ready")
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 
@@ -28,9 +29,7 @@ BACKOFF_MAX_S = 2.0
 
 
 class Listener:
-    def __init__(
-        self, history: History, presence: Presence, hub: Hub, metrics: Metrics
-    ) -> None:
+    def __init__(self, history: History, presence: Presence, hub: Hub, metrics: Metrics) -> None:
         self.history = history
         self.presence = presence
         self.hub = hub
@@ -48,31 +47,35 @@ class Listener:
         if self.subscribed and self.pubsub is not None:
             try:
                 await self.pubsub.subscribe(channel(room.name))
-            except (RedisError, OSError):
-                log.info("subscribe to %s failed; the reconnect will resubscribe", room.name)
+            except Exception as error:  # noqa: BLE001
+                # redis-py raises AttributeError, not ConnectionError, on a connection torn
+                # down under it. Either way: force the reconnect, which subscribes every room.
+                log.info("subscribe to %s failed (%r); reconnecting", room.name, error)
+                await self.disconnect()
         # Otherwise the (re)connect subscribes every room in the hub, this one included.
 
     async def unsubscribe(self, room_name: str) -> None:
         if self.subscribed and self.pubsub is not None:
-            try:
+            with contextlib.suppress(RedisError, OSError):
                 await self.pubsub.unsubscribe(channel(room_name))
-            except (RedisError, OSError):
-                pass
 
     async def disconnect(self) -> None:
         """Force a reconnect (the master moved): the pending read fails, the run loop
         reconnects to the new master and replays what it missed."""
         connection = self.pubsub.connection if self.pubsub is not None else None
         if connection is not None:
-            await connection.disconnect()
+            with contextlib.suppress(Exception):
+                await connection.disconnect()
 
     async def run(self) -> None:
         backoff = BACKOFF_FIRST_S
         while True:
             try:
                 await self._serve()
-            except (RedisError, OSError, RuntimeError) as error:
-                log.warning("pub/sub listener lost Redis: %s", error)
+            except Exception as error:  # noqa: BLE001
+                # Whatever broke (redis-py raises more than RedisError on torn connections),
+                # the listener must come back: a node without it looks alive but is deaf.
+                log.warning("pub/sub listener lost Redis: %r", error)
             finally:
                 was_up = self.subscribed
                 self.subscribed = False

@@ -70,7 +70,7 @@ class Presence:
         )
 
     async def forget(self, rooms: list[str]) -> None:
-        """On shutdown: leave every room at once instead of waiting for the liveness key to expire."""
+        """On shutdown: leave every room now instead of when the liveness key expires."""
         await self.link.client.delete(self.alive_key)
         for room in rooms:
             await self.publish(room, [])

@@ -107,7 +107,7 @@ class RedisLink:
         return await self.sentinel.discover_master(self.settings.master_name)
 
     async def follow_master(self, address: tuple[str, int]) -> None:
-        """Drop idle command connections to a former master so the next command finds the new one."""
+        """Drop command connections to a former master; the next command finds the new one."""
         pool = self.client.connection_pool
         current = pool.master_address
         if current == address:

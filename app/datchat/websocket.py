@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -10,7 +11,7 @@ from redis.exceptions import RedisError
 
 from .config import ChatSettings
 from .history import StoreError
-from .hub import Room, Session
+from .hub import Room, Session, in_background
 from .keys import CHAT, HISTORY, HUB, LISTENER, METRICS, PRESENCE, SETTINGS
 from .protocol import (
     FrameError,
@@ -47,7 +48,7 @@ class ChatConnection:
         self.app = app
         self.ws = ws
         self.chat: ChatSettings = app[CHAT]
-        self.session = Session(ws, self.chat.slow_client_bytes)
+        self.session = Session(ws, self.chat.slow_client_bytes, app[METRICS])
         self.bucket = TokenBucket(self.chat.rate_per_sec, self.chat.rate_burst)
         self.metrics = app[METRICS]
 
@@ -127,7 +128,9 @@ class ChatConnection:
         except StoreError as error:
             raise FrameError("unavailable", str(error), frame.client_id) from None
         self.metrics.messages_in += 1
-        await self.ws.send_str(encode({"type": "ack", "client_id": frame.client_id, "id": stream_id}))
+        await self.ws.send_str(
+            encode({"type": "ack", "client_id": frame.client_id, "id": stream_id})
+        )
 
     async def leave(self, room_name: str) -> None:
         if self.session.rooms.pop(room_name, None) is None:
@@ -140,10 +143,8 @@ class ChatConnection:
 
     async def leave_all(self) -> None:
         for room_name in list(self.session.rooms):
-            try:
+            with contextlib.suppress(FrameError):
                 await self.leave(room_name)
-            except FrameError:
-                pass
 
     async def _publish_presence(self, room: Room) -> None:
         try:
@@ -153,7 +154,7 @@ class ChatConnection:
 
     def _forget_room_if_empty(self, room: Room) -> None:
         if self.app[HUB].discard_if_empty(room):
-            asyncio.ensure_future(self.app[LISTENER].unsubscribe(room.name))
+            in_background(self.app[LISTENER].unsubscribe(room.name))
 
 
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
@@ -169,6 +170,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     hub.sessions.add(connection.session)
     try:
         await connection.serve()
+    except ConnectionResetError:
+        pass  # the client went away (or was dropped as too slow) while we answered it
     finally:
         hub.sessions.discard(connection.session)
         await connection.leave_all()

@@ -1,0 +1,71 @@
+"""Fixtures: a real redis-server for the session, app nodes built by init_app."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+from datchat import init_app
+from datchat.config import ChatSettings, RedisSettings, Settings
+
+from .chat_client import ChatClient
+from .redis_processes import RedisProcess
+
+NodeFactory = Callable[..., Awaitable["Node"]]
+
+
+@dataclasses.dataclass
+class Node:
+    """One app node under test: its aiohttp test client and its application."""
+
+    client: object
+    app: object
+
+    async def connect(self, **kwargs) -> ChatClient:
+        return ChatClient(await self.client.ws_connect("/ws", **kwargs))
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+    server = RedisProcess(tmp_path_factory.mktemp("redis"), "redis", [], None).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisProcess) -> str:
+    with redis_server.client() as client:
+        client.flushall()
+    return f"redis://{redis_server.address}/0"
+
+
+def settings_for(name: str, redis: RedisSettings, **chat: object) -> Settings:
+    return Settings(node_name=name, redis=redis, chat=ChatSettings(**chat))
+
+
+@pytest.fixture
+async def make_node(aiohttp_client, redis_url: str) -> NodeFactory:
+    """Start an app node: make_node("app1", rate_burst=5, redis=RedisSettings(...))."""
+
+    async def factory(name: str, redis: RedisSettings | None = None, **chat: object) -> Node:
+        settings = settings_for(name, redis or RedisSettings(url=redis_url), **chat)
+        app = init_app(settings)
+        client = await aiohttp_client(app)
+        await wait_ready(client)
+        return Node(client, app)
+
+    return factory
+
+
+async def wait_ready(client, timeout: float = 15) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        response = await client.get("/readyz")
+        if response.status == 200:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"node never became ready: {await response.text()}")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,77 @@
+"""A real Sentinel failover while clients talk: every acked message arrives once, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from datchat.keys import METRICS
+
+from .redis_processes import SentinelCluster
+
+pytestmark = pytest.mark.failover
+
+SEND_INTERVAL_S = 0.02
+ACKS_AFTER_FAILOVER = 20
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    cluster = SentinelCluster(tmp_path)
+    yield cluster
+    cluster.stop()
+
+
+async def talk_through(cluster, make_node, fault) -> None:
+    settings = cluster.settings()
+    node1 = await make_node(
+        "app1", redis=settings, ack_replicas=1, rate_per_sec=1000, rate_burst=1000
+    )
+    node2 = await make_node("app2", redis=settings, ack_replicas=1)
+    alice, bob = await node1.connect(), await node2.connect()
+    await alice.join("lobby", "alice")
+    await bob.join("lobby", "bob")
+    old_master = cluster.master_port()
+    acked: list[str] = []
+    refused = 0
+    acked_since_failover = 0
+
+    for _ in range(10):
+        acked.append((await alice.say("lobby", "steady"))["id"])
+    fault()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while acked_since_failover < ACKS_AFTER_FAILOVER:
+        assert loop.time() < deadline, "no acks after the failover within 60 s"
+        answer = await alice.say("lobby", "during", uuid.uuid4().hex)
+        if answer["type"] == "ack":
+            acked.append(answer["id"])
+            if cluster.master_port() != old_master:
+                acked_since_failover += 1
+        else:
+            assert answer["code"] == "unavailable"
+            refused += 1
+        await asyncio.sleep(SEND_INTERVAL_S)
+
+    for client in (alice, bob):
+        await client.drain(quiet=1.0)
+        delivered = [m["id"] for m in client.messages()]
+        assert len(delivered) == len(set(delivered)), "a message was delivered twice"
+        assert delivered == sorted(delivered, key=lambda i: tuple(map(int, i.split("-"))))
+        missing = set(acked) - set(delivered)
+        assert not missing, f"{len(missing)} acked messages never delivered"
+    assert node1.app[METRICS].failovers_seen >= 1
+    assert node2.app[METRICS].failovers_seen >= 1
+
+
+async def test_master_killed_mid_stream(cluster, make_node):
+    await talk_through(cluster, make_node, cluster.master.kill)
+
+
+async def test_sentinel_failover_command_mid_stream(cluster, make_node):
+    def failover() -> None:
+        with cluster.sentinels[0].client() as sentinel:
+            sentinel.execute_command("SENTINEL", "FAILOVER", "datchat")
+
+    await talk_through(cluster, make_node, failover)

@@ -1,0 +1,205 @@
+"""Two app nodes sharing one Redis: messages, history, resume, presence."""
+
+from __future__ import annotations
+
+from datchat.history import channel, stream_key
+
+# For tests that say more than the default burst allows; rate limiting has its own tests.
+UNLIMITED = {"rate_per_sec": 1e6, "rate_burst": 1_000_000}
+
+
+async def test_message_said_on_one_node_arrives_once_on_the_other(make_node):
+    node1, node2 = await make_node("app1"), await make_node("app2")
+    alice, bob = await node1.connect(), await node2.connect()
+    assert (await alice.join("lobby", "alice"))["node"] == "app1"
+    assert (await bob.join("lobby", "bob"))["node"] == "app2"
+
+    ack = await alice.say("lobby", "hi bob", "c-1")
+
+    assert ack["type"] == "ack"
+    message = await bob.expect("message")
+    assert message == {
+        "type": "message",
+        "id": ack["id"],
+        "room": "lobby",
+        "name": "alice",
+        "text": "hi bob",
+        "ts": message["ts"],
+        "client_id": "c-1",
+    }
+    await bob.drain()
+    assert bob.messages() == []  # exactly once
+
+
+async def test_sender_also_receives_its_own_message(make_node):
+    node = await make_node("app1")
+    alice = await node.connect()
+    await alice.join("lobby", "alice")
+    ack = await alice.say("lobby", "echo")
+    assert (await alice.expect("message"))["id"] == ack["id"]
+
+
+async def test_join_without_since_gets_the_newest_history(make_node):
+    node = await make_node("app1", history_on_join=3)
+    alice = await node.connect()
+    await alice.join("lobby", "alice")
+    ids = [(await alice.say("lobby", f"m{n}"))["id"] for n in range(5)]
+
+    bob = await node.connect()
+    joined = await bob.join("lobby", "bob")
+
+    assert [m["id"] for m in joined["history"]] == ids[-3:]
+    assert [m["text"] for m in joined["history"]] == ["m2", "m3", "m4"]
+    assert joined["truncated"] is False
+
+
+async def test_join_with_since_returns_exactly_the_gap(make_node):
+    node1, node2 = await make_node("app1"), await make_node("app2")
+    alice = await node1.connect()
+    await alice.join("lobby", "alice")
+    ids = [(await alice.say("lobby", f"m{n}"))["id"] for n in range(6)]
+
+    bob = await node2.connect()
+    joined = await bob.join("lobby", "bob", since=ids[2])
+
+    assert [m["id"] for m in joined["history"]] == ids[3:]
+    assert joined["truncated"] is False
+
+
+async def test_since_older_than_the_trimmed_stream_is_flagged_truncated(make_node):
+    node = await make_node("app1", history_max=1, **UNLIMITED)
+    alice = await node.connect()
+    await alice.join("lobby", "alice")
+    first = (await alice.say("lobby", "first"))["id"]
+    # MAXLEN ~ trims whole stream nodes only, so say enough to fill and drop the first node.
+    for n in range(250):
+        await alice.say("lobby", f"m{n}", f"c{n}")
+    bob = await node.connect()
+
+    joined = await bob.join("lobby", "bob", since=first)
+
+    assert joined["truncated"] is True
+    assert all(m["id"] != first for m in joined["history"])
+
+
+async def test_live_messages_during_a_join_are_neither_lost_nor_doubled(make_node):
+    node1, node2 = await make_node("app1", **UNLIMITED), await make_node("app2")
+    alice = await node1.connect()
+    await alice.join("lobby", "alice")
+    bob = await node2.connect()
+    # Bob joins while alice talks: every id must reach bob once, via history or live.
+    await bob.send({"type": "join", "room": "lobby", "name": "bob", "since": None})
+    said = [(await alice.say("lobby", f"m{n}"))["id"] for n in range(30)]
+    joined = await bob.expect("joined")
+    await bob.drain()
+    got = [m["id"] for m in joined["history"]] + [m["id"] for m in bob.messages()]
+
+    assert got == sorted(set(got), key=got.index)  # no duplicates
+    assert set(said) <= set(got)
+
+
+async def test_a_connection_can_be_in_several_rooms(make_node):
+    node = await make_node("app1")
+    alice, bob = await node.connect(), await node.connect()
+    await alice.join("red", "alice")
+    await alice.join("blue", "alice")
+    await bob.join("blue", "bob")
+
+    await bob.say("blue", "to blue")
+    await alice.say("red", "to red")
+
+    assert (await alice.expect("message", room="blue"))["text"] == "to blue"
+    await bob.drain()
+    assert [m["room"] for m in bob.messages()] == ["blue"]
+
+
+async def test_presence_lists_members_on_every_node(make_node):
+    node1, node2 = await make_node("app1"), await make_node("app2")
+    alice, bob = await node1.connect(), await node2.connect()
+    await alice.join("lobby", "alice")
+    await bob.join("lobby", "bob")
+
+    assert (await alice.expect("presence", members=["alice", "bob"]))["room"] == "lobby"
+
+    await bob.send({"type": "leave", "room": "lobby"})
+    await alice.expect("presence", members=["alice"])
+
+
+async def test_presence_drops_a_disconnected_client(make_node):
+    node1, node2 = await make_node("app1"), await make_node("app2")
+    alice, bob = await node1.connect(), await node2.connect()
+    await alice.join("lobby", "alice")
+    await bob.join("lobby", "bob")
+    await alice.expect("presence", members=["alice", "bob"])
+
+    await bob.ws.close()
+
+    await alice.expect("presence", members=["alice"])
+
+
+async def test_leave_stops_delivery(make_node):
+    node = await make_node("app1")
+    alice, bob = await node.connect(), await node.connect()
+    await alice.join("lobby", "alice")
+    await bob.join("lobby", "bob")
+    await bob.send({"type": "leave", "room": "lobby"})
+    await alice.expect("presence", members=["alice"])
+
+    await alice.say("lobby", "bob is gone")
+
+    await bob.drain()
+    assert bob.messages() == []
+
+
+async def test_a_retried_client_id_is_stored_once(make_node):
+    node = await make_node("app1")
+    alice = await node.connect()
+    await alice.join("lobby", "alice")
+
+    first = await alice.say("lobby", "hello", "same-id")
+    again = await alice.say("lobby", "hello", "same-id")
+
+    assert first["id"] == again["id"]
+    history = await (await node.client.get("/api/rooms/lobby/history")).json()
+    assert [m["id"] for m in history] == [first["id"]]
+
+
+async def test_ack_waits_for_a_replica(make_node, redis_server, tmp_path):
+    from .redis_processes import HOST, RedisProcess
+
+    replica = RedisProcess(tmp_path, "replica", ["--replicaof", HOST, str(redis_server.port)], None)
+    replica.start()
+    try:
+        node = await make_node("app1", ack_replicas=1, ack_timeout_ms=2000)
+        alice = await node.connect()
+        await alice.join("lobby", "alice")
+
+        ack = await alice.say("lobby", "replicated")
+
+        assert ack["type"] == "ack"
+        with replica.client() as client:
+            assert client.xrange("room:lobby:history")[-1][0] == ack["id"]
+    finally:
+        replica.stop()
+
+
+async def test_history_api_pages_by_since_and_limit(make_node):
+    node = await make_node("app1")
+    alice = await node.connect()
+    await alice.join("lobby", "alice")
+    ids = [(await alice.say("lobby", f"m{n}"))["id"] for n in range(5)]
+
+    response = await node.client.get(
+        "/api/rooms/lobby/history", params={"since": ids[1], "limit": 2}
+    )
+
+    assert response.status == 200
+    assert [m["id"] for m in await response.json()] == ids[2:4]
+    bad = await node.client.get("/api/rooms/Not A Room/history")
+    assert bad.status == 400
+
+
+def test_stream_and_channel_names_follow_the_design():
+    # Drills and operators read these keys directly; renaming them is a breaking change.
+    assert stream_key("lobby") == "room:lobby:history"
+    assert channel("lobby") == "room:lobby"
