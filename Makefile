@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST_STAMP := .state/host-packages
 PYTEST := $(BIN)/pytest
 
-.PHONY: help setup host-packages venv unit lint format test clean
+.PHONY: help setup host-packages venv unit lint format test run clean
 
 help:
 	@echo "make test    everything CI runs: lint, unit (real Redis, Sentinel, Chromium)"
@@ -41,6 +41,9 @@ format: venv
 
 test: setup lint
 	$(PYTEST) tests
+
+run: venv
+	$(BIN)/datchat --config app/config.example.toml
 
 clean:
 	rm -rf $(VENV) .state .pytest_cache .hypothesis

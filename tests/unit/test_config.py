@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from dataclasses import fields
+from pathlib import Path
 
 import pytest
-from datchat.config import ConfigError, load_settings
+from datchat.config import ChatSettings, ConfigError, Settings, load_settings
 
 VALID = """
 node_name = "app1"
@@ -104,3 +106,13 @@ def test_missing_config_file_is_reported(tmp_path):
     )
     assert result.returncode != 0
     assert "absent.toml" in result.stderr
+
+
+def test_example_file_documents_every_setting_with_its_default():
+    example = Path(__file__).parents[2] / "app" / "config.example.toml"
+    settings = load_settings(example)
+    text = example.read_text()
+    for field in fields(ChatSettings):
+        assert f"\n{field.name} = " in text, f"chat.{field.name} is not documented"
+    assert settings.chat == ChatSettings()
+    assert settings.listen == Settings().listen
