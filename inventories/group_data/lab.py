@@ -1,0 +1,20 @@
+"""Data for the hosts of inventories/lab.py only (pyinfra names this group after the file)."""
+
+from pathlib import Path
+
+# Containers, network and state folder are named after the lab; two labs can coexist.
+lab_name = "datchat-lab"
+# 192.168.56.0/24 is left to the Vagrant lab.
+lab_subnet = "192.168.57.0/24"
+keepalived_vip = "192.168.57.100"
+
+# Lab-only accommodations for containers (see LAB-NOTES): sysctls are set when a host is
+# created (its /proc/sys is read-only), and Debian's haproxy unit needs a drop-in.
+lab_containers = True
+
+# The lab generates this key pair and known_hosts file; `datchat-lab down` removes them.
+lab_state_dir = str(Path(__file__).resolve().parents[2] / ".state" / lab_name)
+ssh_user = "root"
+ssh_key = f"{lab_state_dir}/id_ed25519"
+ssh_known_hosts_file = f"{lab_state_dir}/known_hosts"
+ssh_strict_host_key_checking = "accept-new"

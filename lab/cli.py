@@ -1,0 +1,99 @@
+"""`datchat-lab`: the local lab from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import hosts, ssh
+from .errors import LabError
+from .image import build_image, image_present, image_ref, remove_images
+from .inventory import LabSpec, load_lab
+from .status import print_status
+
+DEFAULT_INVENTORY = "inventories/lab.py"
+
+
+def cmd_up(spec: LabSpec, args: argparse.Namespace) -> int:
+    hosts.up(spec)
+    return 0
+
+
+def cmd_down(spec: LabSpec, args: argparse.Namespace) -> int:
+    hosts.down(spec)
+    if args.images:
+        for image in remove_images():
+            print(f"image: {image} removed")
+    return 0
+
+
+def cmd_status(spec: LabSpec, args: argparse.Namespace) -> int:
+    print_status(spec)
+    return 0
+
+
+def cmd_ssh(spec: LabSpec, args: argparse.Namespace) -> int:
+    host = spec.host(args.host)
+    command = ssh.ssh_command(spec, host, *args.command)
+    os.execvp(command[0], command)
+
+
+def cmd_exec(spec: LabSpec, args: argparse.Namespace) -> int:
+    if not args.command:
+        raise LabError("exec: give a command after --, e.g. datchat-lab exec lb1 -- ip addr")
+    return hosts.exec_in(spec, spec.host(args.host), args.command)
+
+
+def cmd_image(spec: LabSpec | None, args: argparse.Namespace) -> int:
+    if args.action == "build":
+        print(build_image())
+    else:
+        print(f"{image_ref()} {'present' if image_present() else 'not built'}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="datchat-lab", description=__doc__)
+    top.add_argument("--inventory", "-i", default=DEFAULT_INVENTORY, help=f"[{DEFAULT_INVENTORY}]")
+    sub = top.add_subparsers(dest="command_name", required=True)
+    sub.add_parser("up", help="create or repair every host of the inventory").set_defaults(
+        run=cmd_up
+    )
+    down = sub.add_parser("down", help="remove the lab's containers, network and state")
+    down.add_argument("--images", action="store_true", help="also remove the host image")
+    down.set_defaults(run=cmd_down)
+    sub.add_parser("status", help="hosts, addresses, VIP holder, Redis roles").set_defaults(
+        run=cmd_status
+    )
+    ssh_parser = sub.add_parser("ssh", help="SSH into a host with the lab's key")
+    ssh_parser.add_argument("host")
+    ssh_parser.add_argument("command", nargs=argparse.REMAINDER)
+    ssh_parser.set_defaults(run=cmd_ssh)
+    exec_parser = sub.add_parser("exec", help="run a command in a host: exec HOST -- CMD")
+    exec_parser.add_argument("host")
+    exec_parser.add_argument("command", nargs=argparse.REMAINDER)
+    exec_parser.set_defaults(run=cmd_exec)
+    image = sub.add_parser("image", help="the host image: build | show")
+    image.add_argument("action", choices=["build", "show"])
+    image.set_defaults(run=cmd_image, needs_spec=False)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "command", None) and args.command[:1] == ["--"]:
+        args.command = args.command[1:]
+    try:
+        spec = load_lab(args.inventory) if getattr(args, "needs_spec", True) else None
+        return args.run(spec, args)
+    except LabError as error:
+        print(f"datchat-lab: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("datchat-lab: interrupted; `datchat-lab up` repairs, `down` removes", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
