@@ -7,12 +7,18 @@ STAMP := $(VENV)/.installed
 HOST_STAMP := .state/host-packages
 PYTEST := $(BIN)/pytest
 
-.PHONY: help setup host-packages venv unit lint format test run clean
+LAB := $(BIN)/datchat-lab
+INVENTORY ?= inventories/lab.py
+
+.PHONY: help setup host-packages venv unit labtest lint format test run lab lab-down clean
 
 help:
-	@echo "make test    everything CI runs: lint, unit (real Redis, Sentinel, Chromium)"
-	@echo "make unit    the chat service's tests only"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
+	@echo "make lab-down  remove the lab's containers, network and state"
+	@echo "make test      everything CI runs: lint, unit, lab"
+	@echo "make unit      the chat service's tests (real Redis, Sentinel, Chromium)"
+	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
+	@echo "make lint      ruff check + ruff format --check"
 
 setup: host-packages venv
 
@@ -30,6 +36,16 @@ $(STAMP): pyproject.toml app/pyproject.toml
 
 unit: setup
 	$(PYTEST) tests/unit
+
+labtest: setup
+	$(PYTEST) tests/lab
+
+lab: setup
+	$(LAB) -i $(INVENTORY) up
+	@$(LAB) -i $(INVENTORY) status
+
+lab-down: venv
+	$(LAB) -i $(INVENTORY) down
 
 lint: venv
 	$(BIN)/ruff check .

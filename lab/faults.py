@@ -84,7 +84,8 @@ class Faults:
             elif state in ("exited", "stopped", "created"):
                 self.start(host)
         for host in self.spec.hosts:
-            ssh.run(self.spec, host, f"iptables -w -F {CUT_CHAIN} 2>/dev/null || true")
+            if host.name in states:
+                ssh.run(self.spec, host, f"iptables -w -F {CUT_CHAIN} 2>/dev/null || true")
 
     @staticmethod
     def _chain_ready() -> str:
