@@ -18,14 +18,13 @@ def holds_vip(spec: LabSpec, host: LabHost) -> bool:
 
 def redis_role(spec: LabSpec, host: LabHost) -> str:
     """master/replica from redis-server's INFO, or '-' before the deploy installed it."""
-    password_file = "/etc/redis/datchat-password"
     output = _inside(
         spec,
         host,
         "sh",
         "-c",
-        f"REDISCLI_AUTH=$(cat {password_file} 2>/dev/null) redis-cli -h {host.address} "
-        "--no-auth-warning info replication 2>/dev/null",
+        ". /etc/redis/datchat-credentials 2>/dev/null && REDISCLI_AUTH=$REDIS_PASSWORD "
+        f"redis-cli -h {host.address} --no-auth-warning info replication 2>/dev/null",
     )
     for line in output.splitlines():
         if line.startswith("role:"):

@@ -18,3 +18,11 @@ ssh_user = "root"
 ssh_key = f"{lab_state_dir}/id_ed25519"
 ssh_known_hosts_file = f"{lab_state_dir}/known_hosts"
 ssh_strict_host_key_checking = "accept-new"
+secrets_file = f"{lab_state_dir}/secrets.json"
+
+# Fast failure detection for drills on one machine (production defaults are slower).
+sentinel_down_after_ms = 2000
+sentinel_failover_timeout_ms = 10000
+haproxy_check_inter_ms = 500
+# HAProxy needs about 2 file descriptors per connection; lab containers allow 20000.
+haproxy_maxconn = 8000

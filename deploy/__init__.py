@@ -1,0 +1,1 @@
+"""pyinfra deploy code for dat-chat: `pyinfra -y INVENTORY deploy/site.py`."""

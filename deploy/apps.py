@@ -1,0 +1,121 @@
+"""The chat service on every host of group `apps`: a venv from the wheelhouse, a systemd unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyinfra import host, inventory
+from pyinfra.api import deploy
+from pyinfra.facts.files import File
+from pyinfra.operations import apt, files, server, systemd
+
+from deploy.redis import redis_setting
+
+HOME = "/opt/datchat"
+WHEELS = f"{HOME}/wheelhouse"
+VENV = f"{HOME}/venv"
+
+DEFAULTS = {
+    "app_port": 8080,
+    "app_history_max": 10000,
+    "app_history_on_join": 50,
+    "app_max_text_chars": 2000,
+    "app_max_frame_bytes": 16384,
+    "app_rate_per_sec": 10.0,
+    "app_rate_burst": 20,
+    # Ack only what a replica also holds: a failover then loses no acked message.
+    "app_ack_replicas": 1,
+    "app_ack_timeout_ms": 1000,
+    # Browser origins allowed besides the page's own, e.g. ["https://chat.example.org"].
+    "app_allowed_origins": [],
+    # The hosts' exact Python (markers such as python_full_version < "3.11.3" depend on it)
+    # and platform, for the wheelhouse. Debian 12: 3.11.2 on x86_64.
+    "app_python_version": "3.11.2",
+    "app_wheel_platforms": [
+        "manylinux_2_17_x86_64",
+        "manylinux2014_x86_64",
+        "manylinux_2_28_x86_64",
+    ],
+}
+
+
+@deploy("dat-chat app node", data_defaults=DEFAULTS)
+def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
+    data = host.data
+    redis_hosts = inventory.get_group("redis")
+    sentinels = [
+        f"{member.data.private_address}:{redis_setting(member, 'sentinel_port')}"
+        for member in redis_hosts
+    ]
+
+    apt.packages(
+        name="Install Python's venv", packages=["python3-venv"], update=True, cache_time=3600
+    )
+    server.user(
+        name="Create the unprivileged datchat user",
+        user="datchat",
+        system=True,
+        home=HOME,
+        shell="/usr/sbin/nologin",
+        create_home=False,
+        # The code under HOME stays root's: the service may read it, never change it.
+        ensure_home=False,
+    )
+    files.directory(name=f"Create {HOME}", path=HOME, user="root", group="root", mode="755")
+    wheels = files.sync(
+        name="Ship the wheelhouse (app + dependencies, built on the control machine)",
+        src=str(wheelhouse),
+        dest=WHEELS,
+        user="root",
+        group="root",
+        mode="644",
+        delete=True,
+        exclude=[".complete"],
+    )
+    has_venv = host.get_fact(File, path=f"{VENV}/pyvenv.cfg")
+    venv = server.shell(
+        name="Create the app's venv",
+        commands=[f"python3 -m venv {VENV}"],
+        _if=lambda: not has_venv,
+    )
+    install = server.shell(
+        name="Install the app from the wheelhouse (no PyPI on hosts)",
+        commands=[
+            f"{VENV}/bin/pip install --quiet --no-index --find-links {WHEELS} "
+            f"--force-reinstall {WHEELS}/*.whl"
+        ],
+        _if=lambda: wheels.did_change() or venv.did_change(),
+    )
+    config = files.template(
+        name="Configure the app (/etc/datchat/config.toml)",
+        src="app/deploy/config.toml.j2",
+        dest="/etc/datchat/config.toml",
+        user="root",
+        group="datchat",
+        mode="640",
+        **{key: data.get(key) for key in DEFAULTS},
+        address=data.private_address,
+        host_name=host.name,
+        sentinels=sentinels,
+        sentinel_master_name=redis_setting(redis_hosts[0], "sentinel_master_name"),
+        redis_password=secrets["redis_password"],
+        sentinel_password=secrets["sentinel_password"],
+    )
+    unit = files.template(
+        name="Install the datchat systemd unit",
+        src="app/deploy/datchat.service.j2",
+        dest="/etc/systemd/system/datchat.service",
+        mode="644",
+    )
+    systemd.daemon_reload(name="Reload systemd for the new unit", _if=unit.did_change)
+    systemd.service(
+        name="Keep datchat running and enabled", service="datchat", running=True, enabled=True
+    )
+    # One node at a time, so clients always have a node to move to.
+    systemd.service(
+        name="Restart datchat for a new version or config, one node at a time",
+        service="datchat",
+        restarted=True,
+        _serial=True,
+        _if=lambda: install.did_change() or config.did_change() or unit.did_change(),
+    )

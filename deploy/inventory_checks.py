@@ -1,0 +1,56 @@
+"""Refuse a wrong or incomplete inventory before any host is touched, naming host and key."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pyinfra.api.exceptions import DeployError
+
+REQUIRED_GROUPS = ("lbs", "apps", "redis")
+
+
+def _address(host) -> ipaddress.IPv4Address:
+    value = host.data.get("private_address")
+    if not value:
+        raise DeployError(f"host {host.name}: missing 'private_address' (its address for peers)")
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        raise DeployError(f"host {host.name}: private_address {value!r} is not an IP") from None
+
+
+def check_inventory(inventory, defaults: dict) -> None:
+    for group in REQUIRED_GROUPS:
+        if not inventory.get_group(group, []):
+            raise DeployError(f"inventory: group {group!r} is missing or empty")
+    owners: dict[ipaddress.IPv4Address, str] = {}
+    for host in inventory:
+        address = _address(host)
+        if address in owners:
+            raise DeployError(
+                f"host {host.name}: private_address {address} is also host {owners[address]}'s"
+            )
+        owners[address] = host.name
+    redis_hosts = inventory.get_group("redis")
+    quorum = redis_hosts[0].data.get("sentinel_quorum", defaults["sentinel_quorum"])
+    if not 0 < quorum <= len(redis_hosts):
+        raise DeployError(
+            f"host {redis_hosts[0].name}: sentinel_quorum {quorum} needs at least that many "
+            f"redis hosts (group redis has {len(redis_hosts)})"
+        )
+    for lb in inventory.get_group("lbs"):
+        vip = lb.data.get("keepalived_vip")
+        if not vip:
+            raise DeployError(f"host {lb.name}: missing 'keepalived_vip'")
+        prefix = lb.data.get("keepalived_vip_prefix", defaults["keepalived_vip_prefix"])
+        network = ipaddress.ip_interface(f"{_address(lb)}/{prefix}").network
+        try:
+            vip_address = ipaddress.ip_address(vip)
+        except ValueError:
+            raise DeployError(f"host {lb.name}: keepalived_vip {vip!r} is not an IP") from None
+        if vip_address not in network:
+            raise DeployError(f"host {lb.name}: keepalived_vip {vip} is outside {network}")
+        if vip_address in owners:
+            raise DeployError(
+                f"host {lb.name}: keepalived_vip {vip} is host {owners[vip_address]}'s address"
+            )

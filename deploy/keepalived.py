@@ -1,0 +1,79 @@
+"""keepalived on every host of group `lbs`: one VRRP instance holding the VIP."""
+
+from __future__ import annotations
+
+from pyinfra import host, inventory
+from pyinfra.api import deploy
+from pyinfra.api.exceptions import DeployError
+from pyinfra.operations import apt, files, systemd
+
+from deploy.facts import InterfaceOf
+from deploy.staged_config import install_checked
+
+DEFAULTS = {
+    "keepalived_vip_prefix": 24,
+    # Unique per VRRP group on the network segment.
+    "keepalived_router_id": 51,
+    "keepalived_advert_int": 1,
+    # Priorities follow inventory order: the first LB gets top, each next one step less.
+    "keepalived_priority_top": 150,
+    "keepalived_priority_step": 50,
+    # The HAProxy check: a failing LB loses `weight` priority, more than one step, so the
+    # next LB takes the VIP.
+    "keepalived_check_interval": 1,
+    "keepalived_check_fall": 2,
+    "keepalived_check_rise": 2,
+    "keepalived_check_weight": 60,
+    # Unicast adverts to the other LBs, for networks that drop multicast (some clouds,
+    # vagrant-libvirt).
+    "keepalived_unicast": False,
+}
+
+
+@deploy("keepalived", data_defaults=DEFAULTS)
+def install_keepalived() -> None:
+    data = host.data
+    lbs = inventory.get_group("lbs")
+    position = [lb.name for lb in lbs].index(host.name)
+    priority = data.keepalived_priority_top - position * data.keepalived_priority_step
+    if data.keepalived_check_weight <= data.keepalived_priority_step:
+        raise DeployError(
+            f"host {host.name}: keepalived_check_weight must exceed keepalived_priority_step"
+        )
+    interface = host.get_fact(InterfaceOf, address=data.private_address)
+    if interface is None:
+        raise DeployError(f"host {host.name}: no interface carries {data.private_address}")
+
+    apt.packages(name="Install keepalived", packages=["keepalived"], update=True, cache_time=3600)
+    for script in ("check_haproxy.sh", "notify.sh"):
+        files.put(
+            name=f"Install keepalived's {script}",
+            src=f"keepalived/{script}",
+            dest=f"/etc/keepalived/{script}",
+            user="root",
+            group="root",
+            mode="755",
+        )
+    installed = install_checked(
+        "keepalived",
+        src="keepalived/keepalived.conf.j2",
+        dest="/etc/keepalived/keepalived.conf",
+        check="keepalived --config-test -f {path}",
+        mode="640",
+        **{key: data.get(key) for key in DEFAULTS},
+        keepalived_vip=data.keepalived_vip,
+        host_name=host.name,
+        address=data.private_address,
+        interface=interface,
+        priority=priority,
+        peers=[lb.data.private_address for lb in lbs if lb.name != host.name],
+    )
+    systemd.service(
+        name="Keep keepalived running and enabled", service="keepalived", running=True, enabled=True
+    )
+    systemd.service(
+        name="Reload keepalived for the new config",
+        service="keepalived",
+        reloaded=True,
+        _if=installed.did_change,
+    )

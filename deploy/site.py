@@ -1,0 +1,31 @@
+"""The whole site: `pyinfra -y inventories/lab.py deploy/site.py` (or any inventory).
+
+Roles follow inventory groups: redis (Redis + Sentinel), apps (the chat), lbs (HAProxy +
+keepalived). Everything is checked before any host is touched.
+"""
+
+from pathlib import Path
+
+from pyinfra import host, inventory
+from pyinfra.api.exceptions import DeployError
+
+from deploy import apps, base, haproxy, keepalived, redis
+from deploy.inventory_checks import check_inventory
+from deploy.secrets import load_secrets
+from deploy.wheelhouse import build_wheelhouse
+
+check_inventory(inventory, {**redis.DEFAULTS, **keepalived.DEFAULTS})
+if not host.data.get("secrets_file"):
+    raise DeployError(f"host {host.name}: missing 'secrets_file' (where generated secrets live)")
+secrets = load_secrets(Path(host.data.secrets_file))
+
+base.prepare_host()
+if "redis" in host.groups:
+    redis.install_redis(secrets=secrets)
+if "apps" in host.groups:
+    app_data = {**apps.DEFAULTS, **host.data.dict()}
+    wheelhouse = build_wheelhouse(app_data["app_python_version"], app_data["app_wheel_platforms"])
+    apps.install_app(secrets=secrets, wheelhouse=wheelhouse)
+if "lbs" in host.groups:
+    haproxy.install_haproxy(secrets=secrets)
+    keepalived.install_keepalived()
