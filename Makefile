@@ -10,14 +10,15 @@ PYTEST := $(BIN)/pytest
 LAB := $(BIN)/datchat-lab
 INVENTORY ?= inventories/lab.py
 
-.PHONY: help setup host-packages venv unit labtest lint format test run lab lab-down clean
+.PHONY: help setup host-packages venv unit labtest infra lint format test run lab lab-down clean
 
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
 	@echo "make lab-down  remove the lab's containers, network and state"
-	@echo "make test      everything CI runs: lint, unit, lab"
+	@echo "make test      everything CI runs: lint, unit, lab, infra"
 	@echo "make unit      the chat service's tests (real Redis, Sentinel, Chromium)"
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
+	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
 	@echo "make lint      ruff check + ruff format --check"
 
 setup: host-packages venv
@@ -42,7 +43,12 @@ labtest: setup
 
 lab: setup
 	$(LAB) -i $(INVENTORY) up
+	$(LAB) -i $(INVENTORY) deploy
+	$(LAB) -i $(INVENTORY) verify
 	@$(LAB) -i $(INVENTORY) status
+
+infra: lab
+	$(PYTEST) tests/infra
 
 lab-down: venv
 	$(LAB) -i $(INVENTORY) down
@@ -56,7 +62,8 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 test: setup lint
-	$(PYTEST) tests
+	$(PYTEST) tests/unit tests/lab
+	$(MAKE) infra
 
 run: venv
 	$(BIN)/datchat --config app/config.example.toml

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 from . import hosts, ssh
+from .cluster import ROOT, Cluster
 from .errors import LabError
+from .health import check
 from .image import build_image, image_present, image_ref, remove_images
 from .inventory import LabSpec, load_lab
 from .status import print_status
@@ -45,6 +50,33 @@ def cmd_exec(spec: LabSpec, args: argparse.Namespace) -> int:
     return hosts.exec_in(spec, spec.host(args.host), args.command)
 
 
+def cmd_deploy(spec: LabSpec | None, args: argparse.Namespace) -> int:
+    """Run the site deploy with pyinfra against the inventory (lab, Vagrant or real hosts)."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("pyinfra")), "-y", args.inventory, "deploy/site.py"],
+        cwd=ROOT,
+        check=False,
+    )
+    print(f"deploy: exit {result.returncode} after {time.monotonic() - started:.0f} s")
+    return result.returncode
+
+
+def cmd_verify(spec: LabSpec | None, args: argparse.Namespace) -> int:
+    cluster = Cluster(args.inventory)
+    health = check(cluster)
+    print(f"VIP {cluster.vip} on {', '.join(health.vip_holders) or 'no LB'}")
+    print(f"Redis master: {', '.join(health.masters) or 'none'}")
+    for lb, states in health.backends.items():
+        print(f"{lb}: " + ", ".join(f"{app} {state}" for app, state in sorted(states.items())))
+    if health.ok:
+        print(f"healthy: chat at http://{cluster.vip}/")
+        return 0
+    for problem in health.problems:
+        print(f"PROBLEM: {problem}")
+    return 1
+
+
 def cmd_image(spec: LabSpec | None, args: argparse.Namespace) -> int:
     if args.action == "build":
         print(build_image())
@@ -74,6 +106,12 @@ def parser() -> argparse.ArgumentParser:
     exec_parser.add_argument("host")
     exec_parser.add_argument("command", nargs=argparse.REMAINDER)
     exec_parser.set_defaults(run=cmd_exec)
+    sub.add_parser("deploy", help="run deploy/site.py on the inventory (pyinfra)").set_defaults(
+        run=cmd_deploy, needs_spec=False
+    )
+    sub.add_parser("verify", help="check the cluster's invariants over SSH").set_defaults(
+        run=cmd_verify, needs_spec=False
+    )
     image = sub.add_parser("image", help="the host image: build | show")
     image.add_argument("action", choices=["build", "show"])
     image.set_defaults(run=cmd_image, needs_spec=False)

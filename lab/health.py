@@ -1,0 +1,157 @@
+"""The cluster's invariants, checked over SSH on any kind of host.
+
+One VIP holder; one Redis master with every replica linked; every Sentinel naming that master
+and seeing all the others; every app backend UP on every HAProxy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .cluster import Cluster, Node
+
+CREDENTIALS = "/etc/redis/datchat-credentials"
+HAPROXY_STAT = (
+    'python3 -c "import socket; s = socket.socket(socket.AF_UNIX); '
+    "s.connect('/run/haproxy/admin.sock'); s.sendall(b'show stat\\n'); "
+    'print(s.makefile().read())"'
+)
+
+
+def _fields(text: str, separator: str = ":") -> dict[str, str]:
+    pairs = (line.split(separator, 1) for line in text.splitlines() if separator in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _pairs(text: str) -> dict[str, str]:
+    lines = text.splitlines()
+    return dict(zip(lines[::2], lines[1::2], strict=False))
+
+
+@dataclass
+class Health:
+    vip_holders: list[str] = field(default_factory=list)
+    redis: dict[str, dict] = field(default_factory=dict)
+    sentinels: dict[str, dict] = field(default_factory=dict)
+    backends: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def masters(self) -> list[str]:
+        return [name for name, info in self.redis.items() if info.get("role") == "master"]
+
+
+def redis_info(cluster: Cluster, node: Node) -> dict:
+    result = cluster.run(
+        node,
+        f". {CREDENTIALS} && REDISCLI_AUTH=$REDIS_PASSWORD redis-cli --no-auth-warning "
+        f"-h {node.address} -p {cluster.redis_port} info replication",
+        timeout=10,
+    )
+    return _fields(result.stdout) if result.returncode == 0 else {}
+
+
+def sentinel_view(cluster: Cluster, node: Node) -> dict:
+    result = cluster.run(
+        node,
+        f". {CREDENTIALS} && REDISCLI_AUTH=$SENTINEL_PASSWORD redis-cli --no-auth-warning "
+        f"-h {node.address} -p {cluster.sentinel_port} sentinel master {cluster.master_name}",
+        timeout=10,
+    )
+    return _pairs(result.stdout) if result.returncode == 0 else {}
+
+
+def holds_vip(cluster: Cluster, node: Node) -> bool:
+    result = cluster.run(node, "ip -o -4 addr show", timeout=10)
+    return f" {cluster.vip}/" in result.stdout
+
+
+def backend_states(cluster: Cluster, node: Node) -> dict[str, str]:
+    result = cluster.run(node, HAPROXY_STAT, timeout=10)
+    rows = csv.DictReader(io.StringIO(result.stdout.lstrip("# ")))
+    return {
+        row["svname"]: row["status"]
+        for row in rows
+        if row.get("pxname") == "apps" and row.get("svname") not in ("FRONTEND", "BACKEND")
+    }
+
+
+def check(cluster: Cluster) -> Health:
+    health = Health()
+    lbs, redis_nodes, apps = cluster.group("lbs"), cluster.group("redis"), cluster.group("apps")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        vip = dict(
+            zip([n.name for n in lbs], pool.map(lambda n: holds_vip(cluster, n), lbs), strict=True)
+        )
+        health.redis = dict(
+            zip(
+                [n.name for n in redis_nodes],
+                pool.map(lambda n: redis_info(cluster, n), redis_nodes),
+                strict=True,
+            )
+        )
+        health.sentinels = dict(
+            zip(
+                [n.name for n in redis_nodes],
+                pool.map(lambda n: sentinel_view(cluster, n), redis_nodes),
+                strict=True,
+            )
+        )
+        health.backends = dict(
+            zip(
+                [n.name for n in lbs],
+                pool.map(lambda n: backend_states(cluster, n), lbs),
+                strict=True,
+            )
+        )
+    health.vip_holders = [name for name, held in vip.items() if held]
+    problems = health.problems
+    if len(health.vip_holders) != 1:
+        problems.append(
+            f"VIP {cluster.vip} held by {health.vip_holders or 'no LB'} (want exactly one)"
+        )
+    for name, info in health.redis.items():
+        if not info:
+            problems.append(f"{name}: redis-server does not answer")
+    masters = health.masters
+    if len(masters) != 1:
+        problems.append(f"Redis masters: {masters or 'none'} (want exactly one)")
+    else:
+        master = cluster.node(masters[0])
+        for name, info in health.redis.items():
+            if name == master.name or not info:
+                continue
+            if info.get("role") != "slave" or info.get("master_host") != master.address:
+                problems.append(f"{name}: not a replica of {master.name}")
+            elif info.get("master_link_status") != "up":
+                problems.append(f"{name}: replication link to {master.name} is down")
+        others = len(redis_nodes) - 1
+        for name, view in health.sentinels.items():
+            if not view:
+                problems.append(f"{name}: Sentinel does not answer")
+            elif view.get("ip") != master.address:
+                problems.append(
+                    f"{name}: Sentinel names {view.get('ip')} as master, not {master.name}"
+                )
+            elif int(view.get("num-other-sentinels", 0)) != others:
+                problems.append(
+                    f"{name}: Sentinel sees {view.get('num-other-sentinels')} other "
+                    f"Sentinels, want {others}"
+                )
+            elif int(view.get("num-slaves", 0)) != others:
+                problems.append(
+                    f"{name}: Sentinel sees {view.get('num-slaves')} replicas, want {others}"
+                )
+    for lb, states in health.backends.items():
+        for app in apps:
+            state = states.get(app.name, "missing")
+            if not state.startswith("UP"):
+                problems.append(f"{lb}: backend {app.name} is {state}")
+    return health

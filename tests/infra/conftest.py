@@ -1,0 +1,70 @@
+"""tests/infra: the deployed cluster checked over SSH with testinfra.
+
+DATCHAT_INVENTORY picks the cluster (default: the local lab); the same tests run against a
+Vagrant lab or real hosts. The cluster must be deployed (`make lab` does it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import testinfra
+
+from lab.cluster import ROOT, Cluster
+
+INVENTORY = os.environ.get("DATCHAT_INVENTORY", str(ROOT / "inventories" / "lab.py"))
+CLUSTER = Cluster(INVENTORY)
+
+
+def names(group: str) -> list[str]:
+    return [node.name for node in CLUSTER.group(group)]
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    return CLUSTER
+
+
+_hosts: dict[str, object] = {}
+
+
+def on_host(name: str):
+    if name not in _hosts:
+        node = CLUSTER.node(name)
+        _hosts[name] = testinfra.get_host(
+            f"ssh://{name}", ssh_config=str(CLUSTER.ssh_config), sudo=bool(CLUSTER.sudo(node))
+        )
+    return _hosts[name]
+
+
+def deploy(inventory: str = INVENTORY) -> dict:
+    """Run the site deploy; return pyinfra's JSON results (totals, changed ops per host)."""
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("pyinfra")),
+            "-y",
+            "--json",
+            inventory,
+            "deploy/site.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)["results"]
+
+
+def changed_operations(results: dict) -> list[str]:
+    return [
+        f"{op['name']} on {', '.join(op['success'])}"
+        for op in results["operations"]
+        if op["success"]
+    ]

@@ -1,0 +1,90 @@
+"""A wrong inventory is refused before any host is touched, with the host and key named."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.cluster import ROOT
+
+from .conftest import CLUSTER
+
+
+def host_entry(name: str, address: str, **extra: object) -> str:
+    node = CLUSTER.node(name)
+    data = {
+        "ssh_hostname": node.data["ssh_hostname"],
+        "ssh_user": node.data.get("ssh_user", "root"),
+        "ssh_key": node.data.get("ssh_key"),
+        "ssh_known_hosts_file": node.data.get("ssh_known_hosts_file"),
+        "private_address": address,
+        "secrets_file": node.data.get("secrets_file"),
+        **extra,
+    }
+    data = {key: value for key, value in data.items() if value is not None}
+    return f"({name!r}, {data!r})"
+
+
+def run_deploy(tmp_path: Path, groups: dict[str, list[str]]) -> subprocess.CompletedProcess:
+    inventory = tmp_path / "broken.py"
+    inventory.write_text(
+        "\n".join(f"{group} = [{', '.join(hosts)}]" for group, hosts in groups.items()) + "\n"
+    )
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("pyinfra")), "-y", str(inventory), "deploy/site.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def lb(name: str, vip: str) -> str:
+    return host_entry(name, CLUSTER.node(name).address, keepalived_vip=vip)
+
+
+def same(name: str) -> str:
+    return host_entry(name, CLUSTER.node(name).address)
+
+
+REDIS = [same(node.name) for node in CLUSTER.group("redis")]
+APPS = [same(node.name) for node in CLUSTER.group("apps")]
+LB = CLUSTER.group("lbs")[0].name
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        pytest.param(
+            {"lbs": [lb(LB, CLUSTER.vip)], "redis": REDIS},
+            "group 'apps' is missing or empty",
+            id="missing-group",
+        ),
+        pytest.param(
+            {"lbs": [lb(LB, "10.99.0.100")], "apps": APPS, "redis": REDIS},
+            f"host {LB}: keepalived_vip 10.99.0.100 is outside",
+            id="vip-outside-subnet",
+        ),
+        pytest.param(
+            {
+                "lbs": [lb(LB, CLUSTER.vip)],
+                "apps": [
+                    host_entry(CLUSTER.group("apps")[0].name, CLUSTER.group("redis")[0].address)
+                ],
+                "redis": REDIS,
+            },
+            f"private_address {CLUSTER.group('redis')[0].address} is also host",
+            id="two-hosts-one-address",
+        ),
+    ],
+)
+def test_wrong_inventory_fails_before_any_operation(tmp_path, groups, expected):
+    result = run_deploy(tmp_path, groups)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert expected in output
+    assert "Starting operation" not in output

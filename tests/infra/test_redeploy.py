@@ -1,0 +1,47 @@
+"""Re-deploying changes nothing, and never undoes a Sentinel failover.
+
+These run last in the module order and move the Redis master; the cluster stays healthy.
+"""
+
+from __future__ import annotations
+
+import time
+
+from lab.health import check, redis_info
+
+from .conftest import CLUSTER, changed_operations, deploy
+
+
+def master_name() -> str:
+    for node in CLUSTER.group("redis"):
+        if redis_info(CLUSTER, node).get("role") == "master":
+            return node.name
+    raise AssertionError("no Redis master")
+
+
+def test_second_deploy_changes_nothing():
+    results = deploy()
+    assert changed_operations(results) == []
+    assert results["totals"]["error"] == 0
+
+
+def test_redeploy_after_a_failover_keeps_the_new_master():
+    before = master_name()
+    sentinel = CLUSTER.group("redis")[0]
+    forced = CLUSTER.run(
+        sentinel,
+        ". /etc/redis/datchat-credentials && REDISCLI_AUTH=$SENTINEL_PASSWORD redis-cli "
+        f"--no-auth-warning -h {sentinel.address} -p {CLUSTER.sentinel_port} "
+        f"sentinel failover {CLUSTER.master_name}",
+    )
+    assert "OK" in forced.stdout, forced.stdout + forced.stderr
+    deadline = time.monotonic() + 60
+    while (after := master_name()) == before or not check(CLUSTER).ok:
+        assert time.monotonic() < deadline, f"no healthy failover: {check(CLUSTER).problems}"
+        time.sleep(1)
+
+    results = deploy()
+
+    assert changed_operations(results) == []
+    assert master_name() == after
+    assert check(CLUSTER).ok, check(CLUSTER).problems
