@@ -7,13 +7,11 @@ servers. Every fault is undone by heal().
 
 from __future__ import annotations
 
-from . import ssh
+from . import netcut, ssh
 from .errors import LabError
 from .hosts import container_states
 from .inventory import LabHost, LabSpec
 from .podman import podman
-
-CUT_CHAIN = "DATCHAT_CUT"
 
 
 class Faults:
@@ -52,27 +50,27 @@ class Faults:
         for host in self.hosts(target):
             podman("unpause", self.spec.container(host))
 
+    def _run(self, host_name: str, command: str) -> str:
+        return ssh.run(self.spec, self.spec.host(host_name), command).stdout
+
     def cut(self, side_a: str | LabHost, side_b: str | LabHost) -> None:
         """Drop all traffic between every host of side_a and every host of side_b, both ways."""
-        a_hosts, b_hosts = self.hosts(side_a), self.hosts(side_b)
-        if {h.name for h in a_hosts} & {h.name for h in b_hosts}:
-            raise LabError("cut: a host cannot be on both sides")
-        for hosts, peers in ((a_hosts, b_hosts), (b_hosts, a_hosts)):
-            for host in hosts:
-                rules = [
-                    f"iptables -w -A {CUT_CHAIN} -{flag} {peer.address} -j DROP"
-                    for peer in peers
-                    for flag in ("s", "d")
-                ]
-                ssh.run(self.spec, host, " && ".join([self._chain_ready(), *rules]))
+        try:
+            netcut.cut(
+                self._run,
+                {h.name: h.address for h in self.hosts(side_a)},
+                {h.name: h.address for h in self.hosts(side_b)},
+            )
+        except ValueError as error:
+            raise LabError(str(error)) from None
 
     def cuts(self, target: str | LabHost) -> list[str]:
         """The addresses a host currently drops traffic from."""
-        found = []
-        for host in self.hosts(target):
-            listing = ssh.run(self.spec, host, f"iptables -w -S {CUT_CHAIN} || true").stdout
-            found += [line.split()[3] for line in listing.splitlines() if " -s " in line]
-        return found
+        return [
+            address
+            for host in self.hosts(target)
+            for address in netcut.cut_sources(self._run, host.name)
+        ]
 
     def heal(self) -> None:
         """Undo every fault: power on, unfreeze, then remove every cut, on every host."""
@@ -83,17 +81,4 @@ class Faults:
                 self.unpause(host)
             elif state in ("exited", "stopped", "created"):
                 self.start(host)
-        for host in self.spec.hosts:
-            if host.name in states:
-                ssh.run(self.spec, host, f"iptables -w -F {CUT_CHAIN} 2>/dev/null || true")
-
-    @staticmethod
-    def _chain_ready() -> str:
-        # Idempotent: create the chain and hook it first in INPUT and OUTPUT once.
-        return (
-            f"(iptables -w -N {CUT_CHAIN} 2>/dev/null || true)"
-            f" && (iptables -w -C INPUT -j {CUT_CHAIN} 2>/dev/null"
-            f" || iptables -w -I INPUT -j {CUT_CHAIN})"
-            f" && (iptables -w -C OUTPUT -j {CUT_CHAIN} 2>/dev/null"
-            f" || iptables -w -I OUTPUT -j {CUT_CHAIN})"
-        )
+        netcut.heal(self._run, [host.name for host in self.spec.hosts if host.name in states])

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
+
 from datchat import init_app
 from datchat.config import ChatSettings, RedisSettings, Settings
 

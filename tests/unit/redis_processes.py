@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import redis
+
 from datchat.config import RedisSettings
 
 HOST = "127.0.0.1"

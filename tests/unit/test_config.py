@@ -9,6 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+
 from datchat.config import ChatSettings, ConfigError, Settings, load_settings
 
 VALID = """

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from datchat.keys import HUB
 from playwright.async_api import async_playwright, expect
+
+from datchat.keys import HUB
 
 pytestmark = pytest.mark.browser
 

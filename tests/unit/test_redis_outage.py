@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from datchat.config import RedisSettings
 from datchat.keys import METRICS
 

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import pytest
+
 from datchat.keys import METRICS
 
 from .redis_processes import SentinelCluster
