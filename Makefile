@@ -10,7 +10,7 @@ PYTEST := $(BIN)/pytest
 LAB := $(BIN)/datchat-lab
 INVENTORY ?= inventories/lab.py
 
-.PHONY: help setup host-packages venv unit labtest infra lint format test run lab lab-down clean
+.PHONY: help setup host-packages venv unit labtest infra drills lint format test run lab lab-down clean
 
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
@@ -19,6 +19,7 @@ help:
 	@echo "make unit      the chat service's tests (real Redis, Sentinel, Chromium)"
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
 	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
+	@echo "make drills    every failover drill against the deployed lab"
 	@echo "make lint      ruff check + ruff format --check"
 
 setup: host-packages venv
@@ -44,11 +45,14 @@ labtest: setup
 lab: setup
 	$(LAB) -i $(INVENTORY) up
 	$(LAB) -i $(INVENTORY) deploy
-	$(LAB) -i $(INVENTORY) verify
+	$(LAB) -i $(INVENTORY) verify --wait 60
 	@$(LAB) -i $(INVENTORY) status
 
 infra: lab
 	$(PYTEST) tests/infra
+
+drills: lab
+	$(PYTEST) -m drill tests/drills
 
 lab-down: venv
 	$(LAB) -i $(INVENTORY) down

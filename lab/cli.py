@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +13,9 @@ from pathlib import Path
 
 from . import hosts, ssh
 from .cluster import ROOT, Cluster
+from .drill_report import plot, public, table
+from .drill_runner import run_drill
+from .drills import CATALOG
 from .errors import LabError
 from .health import check
 from .image import build_image, image_present, image_ref, remove_images
@@ -64,7 +69,10 @@ def cmd_deploy(spec: LabSpec | None, args: argparse.Namespace) -> int:
 
 def cmd_verify(spec: LabSpec | None, args: argparse.Namespace) -> int:
     cluster = Cluster(args.inventory)
-    health = check(cluster)
+    # Right after a deploy keepalived still elects its master (a few advert intervals).
+    deadline = time.monotonic() + args.wait
+    while not (health := check(cluster)).ok and time.monotonic() < deadline:
+        time.sleep(1)
     print(f"VIP {cluster.vip} on {', '.join(health.vip_holders) or 'no LB'}")
     print(f"Redis master: {', '.join(health.masters) or 'none'}")
     for lb, states in health.backends.items():
@@ -75,6 +83,32 @@ def cmd_verify(spec: LabSpec | None, args: argparse.Namespace) -> int:
     for problem in health.problems:
         print(f"PROBLEM: {problem}")
     return 1
+
+
+def cmd_drill(spec: LabSpec | None, args: argparse.Namespace) -> int:
+    if args.name == "list":
+        for drill in CATALOG.values():
+            print(f"{drill.name:24} {drill.breaks}")
+        return 0
+    report = asyncio.run(
+        run_drill(
+            args.name,
+            Cluster(args.inventory),
+            clients=args.clients,
+            rate=args.rate,
+            rooms=args.rooms,
+            duration=args.duration,
+        )
+    )
+    print()
+    print(table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(public(report), indent=2) + "\n")
+        print(f"JSON: {args.json}")
+    if args.plot:
+        plot(report, Path(args.plot))
+        print(f"plot: {args.plot}")
+    return 0 if report["verdict"]["passed"] else 1
 
 
 def cmd_image(spec: LabSpec | None, args: argparse.Namespace) -> int:
@@ -109,9 +143,18 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("deploy", help="run deploy/site.py on the inventory (pyinfra)").set_defaults(
         run=cmd_deploy, needs_spec=False
     )
-    sub.add_parser("verify", help="check the cluster's invariants over SSH").set_defaults(
-        run=cmd_verify, needs_spec=False
-    )
+    verify = sub.add_parser("verify", help="check the cluster's invariants over SSH")
+    verify.add_argument("--wait", type=float, default=0, help="seconds to wait for health [0]")
+    verify.set_defaults(run=cmd_verify, needs_spec=False)
+    drill = sub.add_parser("drill", help="run a failover drill: drill NAME | drill list")
+    drill.add_argument("name", help="a drill from `drill list`")
+    drill.add_argument("--clients", type=int, default=20)
+    drill.add_argument("--rate", type=float, default=5, help="messages/s per client [5]")
+    drill.add_argument("--rooms", type=int, default=4)
+    drill.add_argument("--duration", type=float, default=30, help="seconds at least [30]")
+    drill.add_argument("--json", help="write the report as JSON here")
+    drill.add_argument("--plot", help="write the timeline as PNG here")
+    drill.set_defaults(run=cmd_drill, needs_spec=False)
     image = sub.add_parser("image", help="the host image: build | show")
     image.add_argument("action", choices=["build", "show"])
     image.set_defaults(run=cmd_image, needs_spec=False)

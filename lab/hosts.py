@@ -26,6 +26,7 @@ class ContainerState:
     status: str  # running, paused, exited, ... or "absent"
     address: str | None
     image: str | None
+    authorized_key: str | None  # the public key file mounted as root's authorized_keys
 
 
 def container_states(spec: LabSpec) -> dict[str, ContainerState]:
@@ -40,7 +41,15 @@ def container_states(spec: LabSpec) -> dict[str, ContainerState]:
         networks = details["NetworkSettings"].get("Networks") or {}
         address = (networks.get(spec.network_name) or {}).get("IPAddress")
         status = details["State"]["Status"]
-        found[host] = ContainerState(host, status, address, details.get("ImageName"))
+        key = next(
+            (
+                m["Source"]
+                for m in details.get("Mounts") or []
+                if m["Destination"].endswith("authorized_keys")
+            ),
+            None,
+        )
+        found[host] = ContainerState(host, status, address, details.get("ImageName"), key)
     return found
 
 
@@ -110,10 +119,17 @@ def up(spec: LabSpec, progress: Progress = print) -> None:
     created = []
     for host in spec.hosts:
         state = states.get(host.name)
-        if state is not None and (state.status, state.address, state.image) == (
-            "running",
-            host.address,
-            image,
+        # A container made from another checkout trusts that checkout's key, not ours.
+        wanted = ("running", host.address, image, f"{spec.ssh_key}.pub")
+        if (
+            state is not None
+            and (
+                state.status,
+                state.address,
+                state.image,
+                state.authorized_key,
+            )
+            == wanted
         ):
             progress(f"{host.name}: running at {host.address}")
             continue

@@ -1,0 +1,201 @@
+"""Chat clients for drills: talk through the VIP like browsers and record everything.
+
+Each client joins one room, says `rate` messages a second with fresh client_ids, resends
+what was not acked (same client_id, so never stored twice) and, when its connection drops,
+reconnects with `since` = the last id it saw, as the page does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import aiohttp
+
+BACKOFF_FIRST_S = 0.25
+BACKOFF_MAX_S = 2.0
+RESEND_AFTER_S = 1.0
+
+
+def id_key(stream_id: str) -> tuple[int, int]:
+    millis, _, sequence = stream_id.partition("-")
+    return int(millis), int(sequence)
+
+
+@dataclass
+class Recorder:
+    """Everything the clients saw, with times in seconds since the drill started."""
+
+    started: float = field(default_factory=time.monotonic)
+    acks: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # cid -> room, id, t
+    sent: dict[str, float] = field(default_factory=dict)  # cid -> first send time
+    deliveries: dict[int, list[tuple[str, float, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # client -> (id, t, latency s)
+    duplicates: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    out_of_order: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    disconnects: list[tuple[int, float]] = field(default_factory=list)
+    rejoins: list[tuple[int, float, str]] = field(default_factory=list)  # client, t, node
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    first_join: dict[int, tuple[str, str]] = field(default_factory=dict)  # client -> room, id
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+
+class DrillClient:
+    def __init__(self, index: int, url: str, room: str, rate: float, recorder: Recorder) -> None:
+        self.index = index
+        self.url = url
+        self.room = room
+        self.rate = rate
+        self.recorder = recorder
+        self.last_id: str | None = None
+        self.seen: set[str] = set()
+        self.pending: dict[str, tuple[str, float]] = {}  # cid -> text, last sent
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.connected = False
+
+    async def run(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        sender = asyncio.create_task(self._say_loop(stop))
+        backoff = BACKOFF_FIRST_S
+        try:
+            while not stop.is_set():
+                try:
+                    await self._session(session, stop)
+                    backoff = BACKOFF_FIRST_S
+                except (aiohttp.ClientError, OSError, TimeoutError, ConnectionError):
+                    pass
+                if self.connected:
+                    self.connected = False
+                    self.recorder.disconnects.append((self.index, self.recorder.now()))
+                if stop.is_set():
+                    break
+                await asyncio.sleep(backoff * (0.5 + random.random() / 2))
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+        finally:
+            sender.cancel()
+            if self.ws is not None:
+                await self.ws.close()
+
+    async def _session(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        async with session.ws_connect(
+            f"{self.url}/ws", timeout=aiohttp.ClientWSTimeout(ws_close=2)
+        ) as ws:
+            self.ws = ws
+            await ws.send_json(
+                {
+                    "type": "join",
+                    "room": self.room,
+                    "name": f"drill{self.index}",
+                    "since": self.last_id,
+                }
+            )
+            stopping = asyncio.create_task(stop.wait())
+            try:
+                while True:
+                    receive = asyncio.create_task(ws.receive())
+                    done, _ = await asyncio.wait(
+                        {receive, stopping}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if stopping in done:
+                        receive.cancel()
+                        return
+                    message = receive.result()
+                    if message.type is not aiohttp.WSMsgType.TEXT:
+                        return
+                    self._on_frame(json.loads(message.data))
+            finally:
+                stopping.cancel()
+                self.ws = None
+
+    def _on_frame(self, frame: dict) -> None:
+        recorder, kind = self.recorder, frame["type"]
+        if kind == "joined":
+            if self.index not in recorder.first_join:
+                # Older messages are not this client's to count; resume from the newest.
+                newest = frame["history"][-1]["id"] if frame["history"] else "0-0"
+                recorder.first_join[self.index] = (self.room, newest)
+                self.last_id = newest
+                self.seen.update(message["id"] for message in frame["history"])
+            else:
+                for message in frame["history"]:
+                    self._deliver(message)
+            self.connected = True
+            recorder.rejoins.append((self.index, recorder.now(), frame["node"]))
+            for client_id in list(self.pending):
+                self._send_say(client_id)
+        elif kind == "message":
+            self._deliver(frame)
+        elif kind == "ack":
+            client_id = frame["client_id"]
+            if client_id in self.pending:
+                del self.pending[client_id]
+                recorder.acks[client_id] = (self.room, frame["id"], recorder.now())
+        elif kind == "error":
+            recorder.errors[frame["code"]] += 1
+
+    def _deliver(self, message: dict) -> None:
+        recorder, stream_id = self.recorder, message["id"]
+        if stream_id in self.seen:
+            recorder.duplicates[self.index] += 1
+            return
+        if self.last_id is not None and id_key(stream_id) < id_key(self.last_id):
+            recorder.out_of_order[self.index] += 1
+        self.seen.add(stream_id)
+        if self.last_id is None or id_key(stream_id) > id_key(self.last_id):
+            self.last_id = stream_id
+        latency = time.time() - message["ts"] / 1000
+        recorder.deliveries[self.index].append((stream_id, recorder.now(), latency))
+
+    def _send_say(self, client_id: str) -> None:
+        text, _ = self.pending[client_id]
+        self.pending[client_id] = (text, self.recorder.now())
+        if self.ws is not None and not self.ws.closed and self.connected:
+            frame = {"type": "say", "room": self.room, "text": text, "client_id": client_id}
+            task = asyncio.ensure_future(_quietly(self.ws.send_json(frame)))
+            _sending.add(task)
+            task.add_done_callback(_sending.discard)
+
+    async def _say_loop(self, stop: asyncio.Event) -> None:
+        interval = 1 / self.rate
+        await asyncio.sleep(random.random() * interval)
+        while not stop.is_set():
+            client_id = uuid.uuid4().hex
+            self.pending[client_id] = (f"drill message from {self.index}", 0.0)
+            self.recorder.sent[client_id] = self.recorder.now()
+            self._send_say(client_id)
+            # Unacked messages (unavailable, or lost with a connection) go again, same id.
+            now = self.recorder.now()
+            for old_id, (_, last_sent) in list(self.pending.items()):
+                if old_id != client_id and now - last_sent > RESEND_AFTER_S:
+                    self._send_say(old_id)
+            await asyncio.sleep(interval)
+
+
+# Strong references to sends in flight (asyncio keeps only weak ones).
+_sending: set[asyncio.Task] = set()
+
+
+async def _quietly(send) -> None:
+    # A failed send needs no handling: the receive loop notices the broken connection.
+    with contextlib.suppress(aiohttp.ClientError, ConnectionError, RuntimeError):
+        await send
+
+
+async def run_load(
+    url: str, clients: int, rooms: int, rate: float, recorder: Recorder, stop: asyncio.Event
+) -> list[DrillClient]:
+    """Run clients until stop is set; return them (their state is part of the report)."""
+    drill_rooms = [f"drill-{uuid.uuid4().hex[:6]}-{n}" for n in range(rooms)]
+    load = [DrillClient(n, url, drill_rooms[n % rooms], rate, recorder) for n in range(clients)]
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(client.run(session, stop) for client in load))
+    return load

@@ -1,0 +1,271 @@
+"""A drill's numbers: outage, loss, infrastructure events and the verdict; table, JSON, PNG."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .drill_load import id_key
+
+if TYPE_CHECKING:
+    from .drill_load import DrillClient, Recorder
+    from .drills import Drill
+
+# Messages stored in the last moments before the clients stop may not have reached everyone.
+SETTLE_MS = 2000
+
+
+def _events(samples, key) -> list[dict]:
+    events, previous = [], None
+    for sample in samples:
+        value = getattr(sample, key)
+        if value != previous:
+            events.append({"t": round(sample.t, 2), key: value})
+            previous = value
+    return events
+
+
+def _backend_events(samples) -> list[dict]:
+    events, previous = [], {}
+    for sample in samples:
+        for lb, states in sample.backends.items():
+            for app, state in states.items():
+                if previous.get((lb, app)) not in (None, state):
+                    events.append({"t": round(sample.t, 2), "lb": lb, "app": app, "state": state})
+                previous[(lb, app)] = state
+    return events
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def build_report(
+    *,
+    drill: Drill,
+    settings: dict,
+    recorder: Recorder,
+    load_clients: list[DrillClient],
+    histories: dict[str, list[str]],
+    samples: list,
+    marks: dict,
+    healthy_at_end: bool,
+    problems_at_end: list[str],
+    stop_wall_ms: int,
+) -> dict:
+    fault = marks["fault"]
+    ack_times = sorted(t for _, _, t in recorder.acks.values())
+    windows = list(itertools.pairwise(ack_times))
+    longest = max(windows, key=lambda w: w[1] - w[0], default=(0.0, 0.0))
+    after_fault = [t for t in ack_times if t > fault]
+    first_ack_after_fault = after_fault[0] - fault if after_fault else None
+
+    recovered_at = []
+    for client in load_clients:
+        drops = [t for index, t in recorder.disconnects if index == client.index and t >= fault]
+        if not drops:
+            continue
+        back = [t for _, t, _ in recorder.deliveries[client.index] if t > drops[-1]]
+        recovered_at.append(back[0] if back else None)
+    all_recovered = None
+    if recovered_at and None not in recovered_at:
+        all_recovered = max(recovered_at) - fault
+
+    room_of = {client.index: client.room for client in load_clients}
+    delivered: dict[str, set[str]] = {room: set() for room in histories}
+    for index, deliveries in recorder.deliveries.items():
+        delivered[room_of[index]].update(stream_id for stream_id, _, _ in deliveries)
+    stored = {room: set(ids) for room, ids in histories.items()}
+    acked = {(room, stream_id) for room, stream_id, _ in recorder.acks.values()}
+    lost = sorted(
+        f"{room}/{sid}"
+        for room, sid in acked
+        if sid not in stored[room] and sid not in delivered[room]
+    )
+    acked_not_stored = sorted(f"{room}/{sid}" for room, sid in acked if sid not in stored[room])
+    delivered_not_stored = sum(len(delivered[room] - stored[room]) for room in histories)
+
+    missed = 0
+    for client in load_clients:
+        baseline = recorder.first_join.get(client.index, (client.room, "0-0"))[1]
+        due = {
+            sid
+            for sid in stored[client.room]
+            if id_key(sid) > id_key(baseline) and id_key(sid)[0] < stop_wall_ms - SETTLE_MS
+        }
+        missed += len(due - client.seen)
+
+    latencies = [lat for deliveries in recorder.deliveries.values() for _, _, lat in deliveries]
+    duplicates = sum(recorder.duplicates.values())
+    out_of_order = sum(recorder.out_of_order.values())
+    checks = {
+        "no acked message lost": not lost,
+        "no message shown twice": duplicates == 0,
+        "no message out of order": out_of_order == 0,
+        "every client got every stored message": missed == 0,
+        "cluster healthy again": healthy_at_end,
+    }
+    return {
+        "drill": drill.name,
+        "breaks": drill.breaks,
+        "settings": settings,
+        "marks": {key: None if value is None else round(value, 2) for key, value in marks.items()},
+        "outage": {
+            "longest_no_ack_s": round(longest[1] - longest[0], 2),
+            "longest_no_ack_from_s": round(longest[0], 2),
+            "first_ack_after_fault_s": None
+            if first_ack_after_fault is None
+            else round(first_ack_after_fault, 2),
+            "all_clients_receiving_after_s": None
+            if all_recovered is None
+            else round(all_recovered, 2),
+            "clients_disconnected": len(recovered_at),
+        },
+        "traffic": {
+            "sent": len(recorder.sent),
+            "acked": len(acked),
+            "delivered": sum(len(d) for d in recorder.deliveries.values()),
+            "errors": dict(recorder.errors),
+            "latency_p50_ms": None
+            if not latencies
+            else round(statistics.median(latencies) * 1000, 1),
+            "latency_p99_ms": None
+            if not latencies
+            else round(_percentile(latencies, 0.99) * 1000, 1),
+            "latency_max_ms": None if not latencies else round(max(latencies) * 1000, 1),
+        },
+        "loss": {
+            "acked_lost": len(lost),
+            "acked_lost_ids": lost[:20],
+            "acked_missing_from_history": len(acked_not_stored),
+            "delivered_missing_from_history": delivered_not_stored,
+            "duplicates": duplicates,
+            "out_of_order": out_of_order,
+            "missed_deliveries": missed,
+        },
+        "infrastructure": {
+            "vip": _events(samples, "vip_holders"),
+            "redis_master": _events(samples, "masters"),
+            "backends": _backend_events(samples),
+        },
+        "verdict": {"passed": all(checks.values()), "checks": checks, "problems": problems_at_end},
+        "_timeline": {
+            "acks": ack_times,
+            "deliveries": sorted(
+                (t, lat) for deliveries in recorder.deliveries.values() for _, t, lat in deliveries
+            ),
+            "samples": [(s.t, s.vip_holders, s.masters) for s in samples],
+        },
+    }
+
+
+def public(report: dict) -> dict:
+    """The report without its raw timeline (for JSON files people read)."""
+    return {key: value for key, value in report.items() if not key.startswith("_")}
+
+
+def _changes(events: list[dict], key: str) -> str:
+    return " -> ".join(f"{','.join(e[key]) or 'none'} @{e['t']}s" for e in events)
+
+
+def table(report: dict) -> str:
+    outage, loss, traffic = report["outage"], report["loss"], report["traffic"]
+    infra, marks, verdict = report["infrastructure"], report["marks"], report["verdict"]
+    failed = [name for name, ok in verdict["checks"].items() if not ok]
+    backends = "; ".join(f"{e['lb']}:{e['app']} {e['state']} @{e['t']}s" for e in infra["backends"])
+    rows = [
+        ("drill", f"{report['drill']}: {report['breaks']}"),
+        (
+            "fault / heal / converged",
+            f"{marks['fault']} / {marks['heal']} / {marks['converged']} s",
+        ),
+        (
+            "longest window without an ack",
+            f"{outage['longest_no_ack_s']} s (from {outage['longest_no_ack_from_s']} s)",
+        ),
+        ("fault to first ack", f"{outage['first_ack_after_fault_s']} s"),
+        (
+            "fault to every client receiving",
+            f"{outage['all_clients_receiving_after_s']} s "
+            f"({outage['clients_disconnected']} clients reconnected)",
+        ),
+        (
+            "sent / acked / delivered",
+            f"{traffic['sent']} / {traffic['acked']} / {traffic['delivered']}",
+        ),
+        (
+            "latency p50 / p99 / max",
+            f"{traffic['latency_p50_ms']} / {traffic['latency_p99_ms']} / "
+            f"{traffic['latency_max_ms']} ms",
+        ),
+        ("errors", ", ".join(f"{k} {v}" for k, v in traffic["errors"].items()) or "none"),
+        ("acked and lost", str(loss["acked_lost"])),
+        ("acked, missing from history", str(loss["acked_missing_from_history"])),
+        (
+            "duplicates / out of order / missed",
+            f"{loss['duplicates']} / {loss['out_of_order']} / {loss['missed_deliveries']}",
+        ),
+        ("VIP holder", _changes(infra["vip"], "vip_holders")),
+        ("Redis master", _changes(infra["redis_master"], "masters")),
+        ("backend changes", backends or "none"),
+        ("verdict", "PASS" if verdict["passed"] else "FAIL: " + ", ".join(failed)),
+    ]
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def plot(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    timeline = report["_timeline"]
+    end = report["marks"]["stop"]
+    buckets = [i / 10 for i in range(int(end * 10) + 1)]
+
+    def per_bucket(times: list[float]) -> list[int]:
+        counts = [0] * len(buckets)
+        for t in times:
+            index = int(t * 10)
+            if 0 <= index < len(counts):
+                counts[index] += 1
+        return counts
+
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
+    top.plot(buckets, per_bucket(timeline["acks"]), label="acked / 100 ms", lw=1)
+    top.plot(
+        buckets,
+        per_bucket([t for t, _ in timeline["deliveries"]]),
+        label="delivered / 100 ms",
+        lw=1,
+    )
+    top.legend(loc="upper right")
+    top.set_title(f"{report['drill']}: {report['breaks']}")
+    middle.scatter(
+        [t for t, _ in timeline["deliveries"]],
+        [lat * 1000 for _, lat in timeline["deliveries"]],
+        s=2,
+    )
+    middle.set_yscale("log")
+    middle.set_ylabel("delivery latency (ms)")
+    samples = timeline["samples"]
+    names = sorted({name for _, vip, masters in samples for name in vip + masters})
+    level = {name: i for i, name in enumerate(names)}
+    for position, label in ((1, "VIP holder"), (2, "Redis master")):
+        points = [(sample[0], level[sample[position][0]]) for sample in samples if sample[position]]
+        bottom.step([t for t, _ in points], [y for _, y in points], where="post", label=label)
+    bottom.set_yticks(range(len(names)), names)
+    bottom.legend(loc="upper right")
+    bottom.set_xlabel("seconds since start")
+    for axis in (top, middle, bottom):
+        axis.axvline(report["marks"]["fault"], color="red", ls="--", lw=1)
+        axis.axvline(report["marks"]["heal"], color="green", ls="--", lw=1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

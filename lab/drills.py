@@ -1,0 +1,183 @@
+"""The drill catalog: what each drill breaks, and how it heals.
+
+Faults are injected over SSH inside the hosts, so every drill runs against the local lab,
+a Vagrant lab or real hosts. "Power off" uses the Podman lab's own primitive where there is
+one, and on other hosts kills every service of the role instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import netcut
+from .cluster import Cluster, Node
+from .errors import LabError
+from .health import backend_states, holds_vip, redis_info
+
+KILL_REDIS = "systemctl kill --signal=KILL redis-server; systemctl stop redis-server"
+
+
+class DrillContext:
+    """What a drill may touch: the cluster, and the lab's power switch if it is a lab."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.memory: dict[str, Node] = {}
+        self.faults = None
+        if cluster.lab_name:
+            from .faults import Faults
+            from .inventory import load_lab
+
+            self.faults = Faults(load_lab(cluster.inventory))
+
+    def sh(self, node: Node, command: str) -> str:
+        result = self.cluster.run(node, command, timeout=60)
+        if result.returncode != 0:
+            raise LabError(f"{node.name}: `{command}` failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def master(self) -> Node:
+        for node in self.cluster.group("redis"):
+            if redis_info(self.cluster, node).get("role") == "master":
+                return node
+        raise LabError("no Redis master to break")
+
+    def vip_holder(self) -> Node:
+        for node in self.cluster.group("lbs"):
+            if holds_vip(self.cluster, node):
+                return node
+        raise LabError("no LB holds the VIP")
+
+    def run_on(self, name: str, command: str) -> str:
+        return self.sh(self.cluster.node(name), command)
+
+
+@dataclass(frozen=True)
+class Drill:
+    name: str
+    breaks: str
+    inject: Callable[[DrillContext], None]
+    heal: Callable[[DrillContext], None]
+    # Seconds the fault stays before heal(); long enough for the failover it should cause.
+    hold_s: float
+
+
+def _kill_master(ctx: DrillContext) -> None:
+    ctx.memory["victim"] = ctx.master()
+    ctx.sh(ctx.memory["victim"], KILL_REDIS)
+
+
+def _start_victim_redis(ctx: DrillContext) -> None:
+    ctx.sh(ctx.memory["victim"], "systemctl start redis-server")
+
+
+def _freeze_master(ctx: DrillContext) -> None:
+    ctx.memory["victim"] = ctx.master()
+    ctx.sh(ctx.memory["victim"], "kill -STOP $(pidof redis-server)")
+
+
+def _thaw_master(ctx: DrillContext) -> None:
+    ctx.sh(ctx.memory["victim"], "kill -CONT $(pidof redis-server)")
+
+
+def _partition_master(ctx: DrillContext) -> None:
+    victim = ctx.memory["victim"] = ctx.master()
+    others = [n for n in ctx.cluster.group("redis") if n.name != victim.name]
+    netcut.cut(ctx.run_on, {victim.name: victim.address}, {n.name: n.address for n in others})
+
+
+def _heal_partition(ctx: DrillContext) -> None:
+    netcut.heal(ctx.run_on, [n.name for n in ctx.cluster.group("redis")])
+
+
+def _power_off_vip_holder(ctx: DrillContext) -> None:
+    holder = ctx.memory["victim"] = ctx.vip_holder()
+    if ctx.faults is not None:
+        ctx.faults.kill(holder.name)
+    else:
+        ctx.sh(holder, "systemctl kill --signal=KILL keepalived haproxy")
+
+
+def _power_on_victim(ctx: DrillContext) -> None:
+    victim = ctx.memory["victim"]
+    if ctx.faults is not None:
+        ctx.faults.start(victim.name)
+    else:
+        ctx.sh(victim, "systemctl start keepalived haproxy")
+
+
+def _stop_haproxy_on_vip_holder(ctx: DrillContext) -> None:
+    ctx.memory["victim"] = ctx.vip_holder()
+    ctx.sh(ctx.memory["victim"], "systemctl stop haproxy")
+
+
+def _start_victim_haproxy(ctx: DrillContext) -> None:
+    ctx.sh(ctx.memory["victim"], "systemctl start haproxy")
+
+
+def _kill_app_node(ctx: DrillContext) -> None:
+    # A crash: systemd (Restart=on-failure) brings the node back, as on a real host.
+    ctx.memory["victim"] = ctx.cluster.group("apps")[0]
+    ctx.sh(ctx.memory["victim"], "systemctl kill --signal=KILL datchat")
+
+
+def _ensure_victim_app(ctx: DrillContext) -> None:
+    ctx.sh(ctx.memory["victim"], "systemctl start datchat")
+
+
+def _rolling_restart(ctx: DrillContext) -> None:
+    cluster = ctx.cluster
+    for app in cluster.group("apps"):
+        ctx.sh(app, "systemctl restart datchat")
+        deadline = time.monotonic() + 60
+        while not all(
+            backend_states(cluster, lb).get(app.name, "").startswith("UP")
+            for lb in cluster.group("lbs")
+        ):
+            if time.monotonic() > deadline:
+                raise LabError(f"{app.name} never came back UP after its restart")
+            time.sleep(0.5)
+
+
+def _nothing(ctx: DrillContext) -> None:
+    return None
+
+
+def _lose_a_sentinel_then_the_master(ctx: DrillContext) -> None:
+    master = ctx.master()
+    bystander = next(n for n in ctx.cluster.group("redis") if n.name != master.name)
+    ctx.memory["sentinel"] = bystander
+    ctx.sh(bystander, "systemctl stop redis-sentinel")
+    ctx.memory["victim"] = master
+    ctx.sh(master, KILL_REDIS)
+
+
+def _restore_sentinel_and_master(ctx: DrillContext) -> None:
+    ctx.sh(ctx.memory["sentinel"], "systemctl start redis-sentinel")
+    ctx.sh(ctx.memory["victim"], "systemctl start redis-server")
+
+
+CATALOG = {
+    drill.name: drill
+    for drill in (
+        Drill("redis-master-kill", "SIGKILL the master's redis-server; it stays down until heal",
+              _kill_master, _start_victim_redis, hold_s=8),
+        Drill("redis-master-freeze", "SIGSTOP the master longer than down-after, then SIGCONT",
+              _freeze_master, _thaw_master, hold_s=6),
+        Drill("redis-master-partition",
+              "cut the master from the other redis hosts; app nodes still reach it",
+              _partition_master, _heal_partition, hold_s=14),
+        Drill("lb-master-kill", "power off the VIP holder", _power_off_vip_holder,
+              _power_on_victim, hold_s=6),
+        Drill("lb-haproxy-stop", "stop HAProxy on the VIP holder (the track script moves the VIP)",
+              _stop_haproxy_on_vip_holder, _start_victim_haproxy, hold_s=6),
+        Drill("app-node-kill", "SIGKILL one app node (systemd restarts it)", _kill_app_node,
+              _ensure_victim_app, hold_s=4),
+        Drill("app-rolling-restart", "restart every app node, one at a time, waiting for UP",
+              _rolling_restart, _nothing, hold_s=0),
+        Drill("sentinel-minority-loss", "stop one Sentinel, then kill the master",
+              _lose_a_sentinel_then_the_master, _restore_sentinel_and_master, hold_s=8),
+    )
+}  # fmt: skip
