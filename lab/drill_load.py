@@ -74,7 +74,8 @@ class DrillClient:
                     pass
                 if self.connected:
                     self.connected = False
-                    self.recorder.disconnects.append((self.index, self.recorder.now()))
+                    if not stop.is_set():  # the end of the drill is not a disconnect
+                        self.recorder.disconnects.append((self.index, self.recorder.now()))
                 if stop.is_set():
                     break
                 await asyncio.sleep(backoff * (0.5 + random.random() / 2))
@@ -129,8 +130,6 @@ class DrillClient:
                     self._deliver(message)
             self.connected = True
             recorder.rejoins.append((self.index, recorder.now(), frame["node"]))
-            for client_id in list(self.pending):
-                self._send_say(client_id)
         elif kind == "message":
             self._deliver(frame)
         elif kind == "ack":
@@ -171,11 +170,13 @@ class DrillClient:
             self.pending[client_id] = (f"drill message from {self.index}", 0.0)
             self.recorder.sent[client_id] = self.recorder.now()
             self._send_say(client_id)
-            # Unacked messages (unavailable, or lost with a connection) go again, same id.
+            # Unacked messages (unavailable, or lost with a connection) go again with the same
+            # id, one per tick and oldest first, so a backlog never trips the rate limit.
             now = self.recorder.now()
-            for old_id, (_, last_sent) in list(self.pending.items()):
+            for old_id, (_, last_sent) in self.pending.items():
                 if old_id != client_id and now - last_sent > RESEND_AFTER_S:
                     self._send_say(old_id)
+                    break
             await asyncio.sleep(interval)
 
 
