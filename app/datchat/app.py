@@ -51,7 +51,6 @@ async def watch_master(link: RedisLink, listener: Listener, metrics: Metrics) ->
     Without this a node can stay attached to a deposed master that is still reachable
     (a partition), storing nothing and hearing nothing.
     """
-    known: tuple[str, int] | None = None
     while True:
         await asyncio.sleep(MASTER_CHECK_S)
         try:
@@ -61,9 +60,8 @@ async def watch_master(link: RedisLink, listener: Listener, metrics: Metrics) ->
             continue
         if master is None:
             return
-        if known is not None and master != known:
+        if link.master is not None and master != link.master:
             metrics.failovers_seen += 1
-        known = master
         await link.follow_master(master)
         if listener.connected_to is not None and listener.connected_to != master:
             log.warning("listener is on %s:%s, master is %s:%s", *listener.connected_to, *master)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import random
 
+from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
@@ -34,6 +35,7 @@ class Listener:
         self.presence = presence
         self.hub = hub
         self.metrics = metrics
+        self.client: Redis | None = None
         self.pubsub: PubSub | None = None
         self.subscribed = False
         self.connected_to: tuple[str, int] | None = None
@@ -83,6 +85,10 @@ class Listener:
                 if self.pubsub is not None:
                     await self.pubsub.aclose()
                     self.pubsub = None
+                if self.client is not None:
+                    # Each connect makes a client (and, with Sentinel, a pool): close it.
+                    await self.client.aclose()
+                    self.client = None
             if was_up:
                 backoff = BACKOFF_FIRST_S
             self.metrics.redis_reconnects += 1
@@ -90,8 +96,8 @@ class Listener:
             backoff = min(backoff * 2, BACKOFF_MAX_S)
 
     async def _serve(self) -> None:
-        client = self.history.link.pubsub_client()
-        self.pubsub = pubsub = client.pubsub()
+        self.client = self.history.link.pubsub_client()
+        self.pubsub = pubsub = self.client.pubsub()
         rooms = list(self.hub.rooms.values())
         await pubsub.subscribe(CONTROL_CHANNEL, *(channel(room.name) for room in rooms))
         self.connected_to = (pubsub.connection.host, int(pubsub.connection.port))

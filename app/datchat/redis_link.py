@@ -7,7 +7,7 @@ import logging
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import MasterNotFoundError, Sentinel
+from redis.asyncio.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
@@ -49,12 +49,31 @@ class QuorumSentinel(Sentinel):
         return best[1], best[2]
 
 
+class FollowingPool(SentinelConnectionPool):
+    """Hands out only connections to the master this node currently follows.
+
+    A connection can end up on a deposed master when it reconnects in the middle of a
+    failover (the Sentinels still disagree for a moment); one still attached to the old
+    master is reconnected before use instead of being reused for good.
+    """
+
+    async def get_connection(self, *args, **kwargs):
+        connection = await super().get_connection(*args, **kwargs)
+        wanted = self.master_address
+        if wanted is not None and (connection.host, int(connection.port)) != tuple(wanted):
+            await connection.disconnect()
+            await connection.connect()
+        return connection
+
+
 class RedisLink:
     """The command client, a factory for pub/sub clients, and who the master is now."""
 
     def __init__(self, settings: RedisSettings) -> None:
         self.settings = settings
         self.sentinel: QuorumSentinel | None = None
+        # The master this node last followed (Sentinel mode), see follow_master.
+        self.master: tuple[str, int] | None = None
         # Commands retry briefly: a say that cannot be stored soon should answer
         # "unavailable" so the client can retry, not hang through a whole failover.
         command_retry = Retry(ExponentialBackoff(cap=0.2, base=0.05), 2)
@@ -72,7 +91,9 @@ class RedisLink:
                 socket_connect_timeout=CONNECT_TIMEOUT,
                 decode_responses=True,
             )
-            self.client: Redis = self.sentinel.master_for(settings.master_name, retry=command_retry)
+            self.client: Redis = self.sentinel.master_for(
+                settings.master_name, connection_pool_class=FollowingPool, retry=command_retry
+            )
         else:
             self.client = Redis.from_url(
                 settings.url,
@@ -107,15 +128,21 @@ class RedisLink:
         return await self.sentinel.discover_master(self.settings.master_name)
 
     async def follow_master(self, address: tuple[str, int]) -> None:
-        """Drop command connections to a former master; the next command finds the new one."""
+        """Drop every command connection to a former master; the next command finds the new one.
+
+        The pool's own bookkeeping is not enough: redis-py re-resolves the master when any
+        connection reconnects and then drops only idle connections, so a connection busy at
+        that moment (a say waiting in WAIT) goes back into the pool still talking to the old
+        master, which keeps answering NOREPLICAS after a partition. Every connection goes.
+        """
+        previous, self.master = self.master, address
         pool = self.client.connection_pool
-        current = pool.master_address
-        if current == address:
-            return
+        # Set every time: a reconnect during the failover may have re-resolved the old one.
         pool.master_address = address
-        if current is not None:
-            log.warning("Redis master moved from %s:%s to %s:%s", *current, *address)
-            await pool.disconnect(inuse_connections=True)
+        if previous is None or previous == address:
+            return
+        log.warning("Redis master moved from %s:%s to %s:%s", *previous, *address)
+        await pool.disconnect(inuse_connections=True)
 
     async def ping(self) -> bool:
         try:
