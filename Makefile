@@ -15,7 +15,7 @@ INVENTORY ?= inventories/lab.py
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
 	@echo "make lab-down  remove the lab's containers, network and state"
-	@echo "make test      everything CI runs: lint, unit, lab, infra"
+	@echo "make test      everything CI runs: lint, unit, lab, infra, drills"
 	@echo "make unit      the chat service's tests (real Redis, Sentinel, Chromium)"
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
 	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
@@ -68,6 +68,7 @@ format: venv
 test: setup lint
 	$(PYTEST) tests/unit tests/lab
 	$(MAKE) infra
+	$(PYTEST) -m drill tests/drills
 
 run: venv
 	$(BIN)/datchat --config app/config.example.toml
