@@ -48,23 +48,29 @@ class Health:
         return [name for name, info in self.redis.items() if info.get("role") == "master"]
 
 
-def redis_info(cluster: Cluster, node: Node) -> dict:
-    result = cluster.run(
+def redis_cli(cluster: Cluster, node: Node, command: str, sentinel: bool = False):
+    """redis-cli on a redis host against its own redis-server (or Sentinel), authenticated
+    from the host's credentials file so no password crosses a command line."""
+    password, port = (
+        ("SENTINEL_PASSWORD", cluster.sentinel_port)
+        if sentinel
+        else ("REDIS_PASSWORD", cluster.redis_port)
+    )
+    return cluster.run(
         node,
-        f". {CREDENTIALS} && REDISCLI_AUTH=$REDIS_PASSWORD redis-cli --no-auth-warning "
-        f"-h {node.address} -p {cluster.redis_port} info replication",
+        f". {CREDENTIALS} && REDISCLI_AUTH=${password} redis-cli --no-auth-warning "
+        f"-h {node.address} -p {port} {command}",
         timeout=10,
     )
+
+
+def redis_info(cluster: Cluster, node: Node) -> dict:
+    result = redis_cli(cluster, node, "info replication")
     return _fields(result.stdout) if result.returncode == 0 else {}
 
 
 def sentinel_view(cluster: Cluster, node: Node) -> dict:
-    result = cluster.run(
-        node,
-        f". {CREDENTIALS} && REDISCLI_AUTH=$SENTINEL_PASSWORD redis-cli --no-auth-warning "
-        f"-h {node.address} -p {cluster.sentinel_port} sentinel master {cluster.master_name}",
-        timeout=10,
-    )
+    result = redis_cli(cluster, node, f"sentinel master {cluster.master_name}", sentinel=True)
     return _pairs(result.stdout) if result.returncode == 0 else {}
 
 

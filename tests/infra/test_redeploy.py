@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from lab.health import check, redis_info
+from lab.health import check, redis_cli, redis_info
 
 from .conftest import CLUSTER, changed_operations, deploy
 
@@ -28,12 +28,7 @@ def test_second_deploy_changes_nothing():
 def test_redeploy_after_a_failover_keeps_the_new_master():
     before = master_name()
     sentinel = CLUSTER.group("redis")[0]
-    forced = CLUSTER.run(
-        sentinel,
-        ". /etc/redis/datchat-credentials && REDISCLI_AUTH=$SENTINEL_PASSWORD redis-cli "
-        f"--no-auth-warning -h {sentinel.address} -p {CLUSTER.sentinel_port} "
-        f"sentinel failover {CLUSTER.master_name}",
-    )
+    forced = redis_cli(CLUSTER, sentinel, f"sentinel failover {CLUSTER.master_name}", sentinel=True)
     assert "OK" in forced.stdout, forced.stdout + forced.stderr
     deadline = time.monotonic() + 60
     while (after := master_name()) == before or not check(CLUSTER).ok:
