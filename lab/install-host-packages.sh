@@ -11,6 +11,7 @@ packages=(
   chromium             # the page's end-to-end test (driven by Playwright, Debian's browser)
   fonts-liberation     # so the page renders text in headless Chromium
   podman runc          # the local lab: hosts are containers booting systemd (runc: see LAB-NOTES)
+  netavark aardvark-dns  # Podman's network stack as measured in LAB-NOTES (not the CNI plugins)
   mmdebstrap           # builds the lab's Debian image from this machine's apt sources
   openssh-client       # the deploy reaches lab hosts over SSH, as real hosts
   iptables             # the lab network's NAT
@@ -33,4 +34,5 @@ fi
 echo "host packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# With recommends, as measured: podman then brings netavark, slirp4netns and friends.
+apt-get install -y -qq "${missing[@]}" >/dev/null
