@@ -10,6 +10,7 @@ from pyinfra.facts.files import File
 from pyinfra.operations import apt, files, server, systemd
 
 from deploy.redis import redis_setting
+from deploy.services import keep_running
 
 HOME = "/opt/datchat"
 WHEELS = f"{HOME}/wheelhouse"
@@ -108,14 +109,11 @@ def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
         mode="644",
     )
     systemd.daemon_reload(name="Reload systemd for the new unit", _if=unit.did_change)
-    systemd.service(
-        name="Keep datchat running and enabled", service="datchat", running=True, enabled=True
-    )
     # One node at a time, so clients always have a node to move to.
-    systemd.service(
-        name="Restart datchat for a new version or config, one node at a time",
-        service="datchat",
-        restarted=True,
-        _serial=True,
-        _if=lambda: install.did_change() or config.did_change() or unit.did_change(),
+    keep_running(
+        "datchat",
+        "datchat",
+        apply_when=lambda: install.did_change() or config.did_change() or unit.did_change(),
+        reason="for a new version or config, one node at a time",
+        one_host_at_a_time=True,
     )

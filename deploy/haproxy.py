@@ -7,6 +7,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import apt, files, systemd
 
 from deploy.apps import DEFAULTS as APP_DEFAULTS
+from deploy.services import keep_running
 from deploy.staged_config import install_checked
 
 DEFAULTS = {
@@ -57,13 +58,11 @@ def install_haproxy(secrets: dict[str, str]) -> None:
         apps=backends,
         haproxy_stats_password=secrets["haproxy_stats_password"],
     )
-    systemd.service(
-        name="Keep HAProxy running and enabled", service="haproxy", running=True, enabled=True
-    )
     # A reload keeps established websockets on the old process until they end.
-    systemd.service(
-        name="Reload HAProxy for the new config",
-        service="haproxy",
-        reloaded=True,
-        _if=installed.did_change,
+    keep_running(
+        "haproxy",
+        "HAProxy",
+        apply_when=installed.did_change,
+        reason="for the new config",
+        reload=True,
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pyinfra import host, inventory
 from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, files
 
 from deploy.facts import InterfaceOf
+from deploy.services import keep_running
 from deploy.staged_config import install_checked
 
 DEFAULTS = {
@@ -68,12 +69,10 @@ def install_keepalived() -> None:
         priority=priority,
         peers=[lb.data.private_address for lb in lbs if lb.name != host.name],
     )
-    systemd.service(
-        name="Keep keepalived running and enabled", service="keepalived", running=True, enabled=True
-    )
-    systemd.service(
-        name="Reload keepalived for the new config",
-        service="keepalived",
-        reloaded=True,
-        _if=installed.did_change,
+    keep_running(
+        "keepalived",
+        "keepalived",
+        apply_when=installed.did_change,
+        reason="for the new config",
+        reload=True,
     )

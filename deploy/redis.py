@@ -5,9 +5,10 @@ from __future__ import annotations
 from pyinfra import host, inventory
 from pyinfra.api import deploy
 from pyinfra.facts.files import FindInFile
-from pyinfra.operations import apt, files, server, systemd
+from pyinfra.operations import apt, files, server
 
 from deploy.facts import CREDENTIALS, SentinelViews, current_master
+from deploy.services import keep_running
 
 DEFAULTS = {
     # Redis
@@ -100,18 +101,12 @@ def install_redis(secrets: dict[str, str]) -> None:
         _if=lambda: settings.did_change() or not ours,
         **common,
     )
-    systemd.service(
-        name="Keep redis-server running and enabled",
-        service="redis-server",
-        running=True,
-        enabled=True,
-    )
-    systemd.service(
-        name="Restart redis-server for new settings, one host at a time",
-        service="redis-server",
-        restarted=True,
-        _serial=True,
-        _if=lambda: settings.did_change() or role.did_change(),
+    keep_running(
+        "redis-server",
+        "redis-server",
+        apply_when=lambda: settings.did_change() or role.did_change(),
+        reason="for new settings, one host at a time",
+        one_host_at_a_time=True,
     )
 
     monitors_ours = host.get_fact(
@@ -128,17 +123,11 @@ def install_redis(secrets: dict[str, str]) -> None:
         _if=lambda: not monitors_ours,
         **common,
     )
-    systemd.service(
-        name="Keep redis-sentinel running and enabled",
-        service="redis-sentinel",
-        running=True,
-        enabled=True,
-    )
-    systemd.service(
-        name="Restart redis-sentinel on its first configuration",
-        service="redis-sentinel",
-        restarted=True,
-        _if=sentinel_conf.did_change,
+    keep_running(
+        "redis-sentinel",
+        "redis-sentinel",
+        apply_when=sentinel_conf.did_change,
+        reason="on its first configuration",
     )
     local = next((view for view in views if view["sentinel"] == address), None)
     wanted = {
