@@ -76,12 +76,14 @@ class Session:
 class Room:
     """A room with local members; pending holds joiners whose history is still being read."""
 
-    __slots__ = ("last_id", "members", "name", "pending", "ready")
+    __slots__ = ("last_id", "members", "name", "pending", "ready", "skip_until")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.members: dict[Session, str] = {}
         self.pending: dict[Session, list[tuple[StreamKey, str]]] = {}
+        # New members whose history already reached further than the listener has delivered.
+        self.skip_until: dict[Session, StreamKey] = {}
         # Highest message id this node delivered in the room: replay after a reconnect
         # starts there and anything at or below it is a duplicate.
         self.last_id: StreamKey | None = None
@@ -127,8 +129,13 @@ class Hub:
         room.last_id = key
         for buffered in room.pending.values():
             buffered.append((key, frame))
+        recipients: Iterable[Session] = room.members
+        if room.skip_until:  # rare: only right after a join that outran the listener
+            skip = room.skip_until
+            recipients = [s for s in room.members if s not in skip or key > skip[s]]
+            room.skip_until = {s: upto for s, upto in room.skip_until.items() if key < upto}
         started = time.perf_counter()
-        sent = await self._send_all(room.members, frame)
+        sent = await self._send_all(recipients, frame)
         self.metrics.fanout_seconds.observe(time.perf_counter() - started)
         self.metrics.messages_out += sent
         return True

@@ -91,6 +91,8 @@ class ChatConnection:
     async def join(self, frame: Join) -> None:
         hub, listener, history = self.app[HUB], self.app[LISTENER], self.app[HISTORY]
         room, is_new = hub.room(frame.room)
+        # A repeated join starts over: no live delivery until the new history is out.
+        room.members.pop(self.session, None)
         # Buffer live messages from now on; they are sent after the history, minus overlap.
         buffered = room.pending.setdefault(self.session, [])
         try:
@@ -106,16 +108,23 @@ class ChatConnection:
             room.pending.pop(self.session, None)
             self._forget_room_if_empty(room)
             raise FrameError("unavailable", f"history is not reachable now: {error!r}") from None
-        room.pending.pop(self.session, None)
         seen = stream_id_key(entries[-1][0] if entries else frame.since or "0-0")
         history_frames = [message for _, message in entries]
         await self.ws.send_str(
             joined_frame(frame.room, self.app[SETTINGS].node_name, history_frames, truncated)
         )
-        for key, live in buffered:
+        # The listener keeps appending while we send: drain until empty, then switch to live
+        # delivery with no await in between, so nothing falls between buffer and membership.
+        while buffered:
+            key, live = buffered.pop(0)
             if key > seen:
                 await self.session.send(live)
+        room.pending.pop(self.session, None)
         room.members[self.session] = frame.name
+        if room.last_id is None or room.last_id < seen:
+            # The history read got ahead of the pub/sub listener: what it still delivers up
+            # to `seen` this member already has.
+            room.skip_until[self.session] = seen
         self.session.rooms[frame.room] = frame.name
         await self._publish_presence(room)
 
@@ -138,6 +147,7 @@ class ChatConnection:
         room = self.app[HUB].rooms.get(room_name)
         if room is not None:
             room.members.pop(self.session, None)
+            room.skip_until.pop(self.session, None)
             await self._publish_presence(room)
             self._forget_room_if_empty(room)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from datchat.history import channel, stream_key
+from datchat.keys import HUB
 
 # For tests that say more than the default burst allows; rate limiting has its own tests.
 UNLIMITED = {"rate_per_sec": 1e6, "rate_burst": 1_000_000}
@@ -203,3 +206,31 @@ def test_stream_and_channel_names_follow_the_design():
     # Drills and operators read these keys directly; renaming them is a breaking change.
     assert stream_key("lobby") == "room:lobby:history"
     assert channel("lobby") == "room:lobby"
+
+
+async def test_join_that_outruns_a_lagging_listener_gets_no_doubles(make_node):
+    node1, node2 = await make_node("app1", **UNLIMITED), await make_node("app2")
+    hub = node2.app[HUB]
+    deliver = hub.deliver_message
+
+    async def lagging(*args):
+        # The listener falls behind history reads (a busy node): injected, since real lag
+        # cannot be produced on demand.
+        await asyncio.sleep(0.05)
+        return await deliver(*args)
+
+    hub.deliver_message = lagging
+    alice = await node1.connect()
+    await alice.join("lobby", "alice")
+    carol = await node2.connect()
+    await carol.join("lobby", "carol")  # the room is live on node2 before bob joins
+    said = [(await alice.say("lobby", f"early{n}"))["id"] for n in range(10)]
+    bob = await node2.connect()
+
+    joined = await bob.join("lobby", "bob")
+    said += [(await alice.say("lobby", f"late{n}"))["id"] for n in range(5)]
+
+    await bob.drain(quiet=1.5)
+    got = [m["id"] for m in joined["history"]] + [m["id"] for m in bob.messages()]
+    assert len(got) == len(set(got)), "a message reached bob twice"
+    assert set(said) <= set(got)
