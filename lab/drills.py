@@ -172,7 +172,7 @@ CATALOG = {
         Drill("lb-master-kill", "power off the VIP holder", _power_off_vip_holder,
               _power_on_victim, hold_s=6),
         Drill("lb-haproxy-stop", "stop HAProxy on the VIP holder (the track script moves the VIP)",
-              _stop_haproxy_on_vip_holder, _start_victim_haproxy, hold_s=6),
+              _stop_haproxy_on_vip_holder, _start_victim_haproxy, hold_s=8),
         Drill("app-node-kill", "SIGKILL one app node (systemd restarts it)", _kill_app_node,
               _ensure_victim_app, hold_s=4),
         Drill("app-rolling-restart", "restart every app node, one at a time, waiting for UP",
