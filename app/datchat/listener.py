@@ -58,7 +58,8 @@ class Listener:
 
     async def unsubscribe(self, room_name: str) -> None:
         if self.subscribed and self.pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
+            # As in subscribe(): a torn connection may raise anything; losing it unsubscribes.
+            with contextlib.suppress(Exception):
                 await self.pubsub.unsubscribe(channel(room_name))
 
     async def disconnect(self) -> None:
@@ -82,13 +83,15 @@ class Listener:
                 was_up = self.subscribed
                 self.subscribed = False
                 self.connected_to = None
-                if self.pubsub is not None:
-                    await self.pubsub.aclose()
-                    self.pubsub = None
-                if self.client is not None:
-                    # Each connect makes a client (and, with Sentinel, a pool): close it.
-                    await self.client.aclose()
-                    self.client = None
+                # Closing a torn connection can raise too; the loop must survive it.
+                with contextlib.suppress(Exception):
+                    if self.pubsub is not None:
+                        await self.pubsub.aclose()
+                with contextlib.suppress(Exception):
+                    if self.client is not None:
+                        # Each connect makes a client (with Sentinel, a pool): close it.
+                        await self.client.aclose()
+                self.pubsub = self.client = None
             if was_up:
                 backoff = BACKOFF_FIRST_S
             self.metrics.redis_reconnects += 1
@@ -126,7 +129,12 @@ class Listener:
         log.info("pub/sub listener subscribed to %d rooms", len(rooms) + len(late))
         for room in rooms:
             if room.members:
-                await self.presence.publish(room.name, room.names())
+                try:
+                    await self.presence.publish(room.name, room.names())
+                except RedisError as error:
+                    # Best effort: a master refusing writes (NOREPLICAS) must not make the
+                    # listener, and with it /readyz, go down.
+                    log.info("presence resync for %s failed: %s", room.name, error)
         await self._listen(pubsub)
 
     async def _catch_up(self, room: Room) -> None:
