@@ -39,6 +39,8 @@ class Listener:
         self.pubsub: PubSub | None = None
         self.subscribed = False
         self.connected_to: tuple[str, int] | None = None
+        # Set when the master moved: a listener waiting out its backoff retries at once.
+        self.wake = asyncio.Event()
 
     @property
     def healthy(self) -> bool:
@@ -65,6 +67,7 @@ class Listener:
     async def disconnect(self) -> None:
         """Force a reconnect (the master moved): the pending read fails, the run loop
         reconnects to the new master and replays what it missed."""
+        self.wake.set()
         connection = self.pubsub.connection if self.pubsub is not None else None
         if connection is not None:
             with contextlib.suppress(Exception):
@@ -73,6 +76,7 @@ class Listener:
     async def run(self) -> None:
         backoff = BACKOFF_FIRST_S
         while True:
+            self.wake.clear()
             try:
                 await self._serve()
             except Exception as error:  # noqa: BLE001
@@ -95,7 +99,8 @@ class Listener:
             if was_up:
                 backoff = BACKOFF_FIRST_S
             self.metrics.redis_reconnects += 1
-            await asyncio.sleep(backoff * (0.5 + random.random()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), backoff * (0.5 + random.random()))
             backoff = min(backoff * 2, BACKOFF_MAX_S)
 
     async def _serve(self) -> None:

@@ -24,6 +24,22 @@ def cluster(tmp_path):
     cluster.stop()
 
 
+async def delivered_ids(client, until_all_of: set[str], timeout: float = 15) -> list[str]:
+    """Message ids the client received, reading until it has all of them or time is up.
+
+    After a failover a node's listener may still be reconnecting; the promise is that every
+    acked message arrives, so wait for them (bounded), then judge.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delivered = [m["id"] for m in client.messages()]
+    while not until_all_of <= set(delivered) and loop.time() < deadline:
+        await client.drain(quiet=0.5)
+        delivered += [m["id"] for m in client.messages()]
+    await client.drain(quiet=0.5)  # and anything still in flight, to catch doubles
+    return delivered + [m["id"] for m in client.messages()]
+
+
 async def talk_through(cluster, make_node, fault) -> None:
     settings = cluster.settings()
     node1 = await make_node(
@@ -56,8 +72,7 @@ async def talk_through(cluster, make_node, fault) -> None:
         await asyncio.sleep(SEND_INTERVAL_S)
 
     for client in (alice, bob):
-        await client.drain(quiet=1.0)
-        delivered = [m["id"] for m in client.messages()]
+        delivered = await delivered_ids(client, until_all_of=set(acked))
         assert len(delivered) == len(set(delivered)), "a message was delivered twice"
         assert delivered == sorted(delivered, key=lambda i: tuple(map(int, i.split("-"))))
         missing = set(acked) - set(delivered)
