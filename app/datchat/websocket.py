@@ -106,6 +106,8 @@ class ChatConnection:
                 entries, truncated = await history.since(frame.room, frame.since)
         except (RedisError, OSError, TimeoutError) as error:
             room.pending.pop(self.session, None)
+            # A failed (re-)join leaves the connection outside the room, for say too.
+            self.session.rooms.pop(frame.room, None)
             self._forget_room_if_empty(room)
             raise FrameError("unavailable", f"history is not reachable now: {error!r}") from None
         seen = stream_id_key(entries[-1][0] if entries else frame.since or "0-0")
