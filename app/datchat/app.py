@@ -93,6 +93,8 @@ async def close_websockets(app: web.Application) -> None:
     """Draining: /readyz turns 503 and every client is told to go elsewhere (1001)."""
     app[DRAINING].set()
     sessions = list(app[HUB].sessions)
+    for session in sessions:
+        session.flush()  # queued frames go out before the close frame
     await asyncio.gather(
         *(s.ws.close(code=WSCloseCode.GOING_AWAY, message=b"node shutting down") for s in sessions),
         return_exceptions=True,

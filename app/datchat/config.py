@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+EVENT_LOOPS = ("uvloop", "asyncio")
+
 
 class ConfigError(ValueError):
     """A setting is unknown, missing or of the wrong type; the message names the key."""
@@ -36,12 +38,17 @@ class ChatSettings:
     # A socket whose unsent bytes exceed this is disconnected (code too_slow) so that
     # one reader that stopped reading can never stall the fan-out loop of its room.
     slow_client_bytes: int = 1 << 20
+    # The kernel's send buffer per socket (SO_SNDBUF; Linux doubles it). Without a cap, Linux
+    # lets one stalled reader hold up to tcp_wmem's 4 MB before slow_client_bytes even starts
+    # to count; chat frames need far less to keep a reading client at full speed.
+    send_buffer_bytes: int = 1 << 18
 
 
 @dataclass(frozen=True)
 class Settings:
     node_name: str = field(default_factory=socket.gethostname)
     listen: str = "127.0.0.1:8080"
+    event_loop: str = "uvloop"
     redis: RedisSettings = RedisSettings(url="redis://127.0.0.1:6379/0")
     chat: ChatSettings = ChatSettings()
 
@@ -108,6 +115,8 @@ def _check(settings: Settings) -> None:
             raise ConfigError(f"redis.sentinels: {address!r} is not HOST:PORT")
     if redis.sentinels and not redis.master_name:
         raise ConfigError("redis.master_name: required with redis.sentinels")
+    if settings.event_loop not in EVENT_LOOPS:
+        raise ConfigError(f"event_loop: must be one of {', '.join(EVENT_LOOPS)}")
     host, _, port = settings.listen.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"listen: {settings.listen!r} is not HOST:PORT")

@@ -152,7 +152,7 @@ class Listener:
                 since = "{}-{}".format(*room.last_id)
                 batch = await self.history.after(room.name, since, REPLAY_BATCH)
                 for stream_id, frame in batch:
-                    if await self.hub.deliver_message(room.name, stream_id, frame):
+                    if self.hub.deliver_message(room.name, stream_id, frame):
                         self.metrics.replayed += 1
                 if len(batch) < REPLAY_BATCH:
                     break
@@ -180,9 +180,9 @@ class Listener:
             head, _, frame = data.partition("\n")
             room_name = room_of_channel(message["channel"])
             if head == "p":
-                await self.hub.deliver_presence(room_name, frame)
+                self.hub.deliver_presence(room_name, frame)
             else:
-                await self.hub.deliver_message(room_name, head, frame)
+                self.hub.deliver_message(room_name, head, frame)
         elif kind == "subscribe":
             room = self.hub.rooms.get(room_of_channel(message["channel"]))
             if room is not None and not room.ready.done():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from redis.exceptions import RedisError
@@ -48,27 +49,28 @@ class ChatConnection:
         self.app = app
         self.ws = ws
         self.chat: ChatSettings = app[CHAT]
-        self.session = Session(ws, self.chat.slow_client_bytes, app[METRICS])
+        self.session = Session(ws, self.chat.slow_client_bytes, app[METRICS], app[HUB].outbox)
         self.bucket = TokenBucket(self.chat.rate_per_sec, self.chat.rate_burst)
         self.metrics = app[METRICS]
 
-    async def error(self, code: str, message: str, client_id: str | None = None) -> None:
+    def error(self, code: str, message: str, client_id: str | None = None) -> None:
         self.metrics.errors[code] += 1
-        await self.ws.send_str(error_frame(code, message, client_id))
+        self.session.send_text(error_frame(code, message, client_id))
 
     async def serve(self) -> None:
         async for message in self.ws:
             if message.type is WSMsgType.TEXT:
                 await self.on_text(message.data)
             elif message.type is WSMsgType.BINARY:
-                await self.error("bad_frame", "frames must be JSON text, not binary")
+                self.error("bad_frame", "frames must be JSON text, not binary")
             elif message.type is WSMsgType.ERROR:
                 log.info("websocket error: %s", self.ws.exception())
 
     async def on_text(self, data: str) -> None:
         size = len(data) if len(data) * 4 <= self.chat.max_frame_bytes else len(data.encode())
         if size > self.chat.max_frame_bytes:
-            await self.error("too_large", f"frame is over {self.chat.max_frame_bytes} bytes")
+            self.error("too_large", f"frame is over {self.chat.max_frame_bytes} bytes")
+            self.session.flush()  # the error must go out before aiohttp's close frame
             await self.ws.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"frame too large")
             return
         try:
@@ -86,7 +88,7 @@ class ChatConnection:
             elif isinstance(frame, Leave):
                 await self.leave(frame.room)
         except FrameError as refused:
-            await self.error(refused.code, refused.message, refused.client_id)
+            self.error(refused.code, refused.message, refused.client_id)
 
     async def join(self, frame: Join) -> None:
         hub, listener, history = self.app[HUB], self.app[LISTENER], self.app[HISTORY]
@@ -112,15 +114,14 @@ class ChatConnection:
             raise FrameError("unavailable", f"history is not reachable now: {error!r}") from None
         seen = stream_id_key(entries[-1][0] if entries else frame.since or "0-0")
         history_frames = [message for _, message in entries]
-        await self.ws.send_str(
+        self.session.send_text(
             joined_frame(frame.room, self.app[SETTINGS].node_name, history_frames, truncated)
         )
-        # The listener keeps appending while we send: drain until empty, then switch to live
-        # delivery with no await in between, so nothing falls between buffer and membership.
-        while buffered:
-            key, live = buffered.pop(0)
+        # From the history to live delivery with no await in between, so that nothing the
+        # listener delivers falls between the buffer and membership.
+        for key, live in buffered:
             if key > seen:
-                await self.session.send(live)
+                self.session.send(live)
         room.pending.pop(self.session, None)
         room.members[self.session] = frame.name
         if room.last_id is None or room.last_id < seen:
@@ -139,7 +140,7 @@ class ChatConnection:
         except StoreError as error:
             raise FrameError("unavailable", str(error), frame.client_id) from None
         self.metrics.messages_in += 1
-        await self.ws.send_str(
+        self.session.send_text(
             encode({"type": "ack", "client_id": frame.client_id, "id": stream_id})
         )
 
@@ -177,6 +178,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     if request.transport is not None:
         request.transport.set_write_buffer_limits(high=2 * chat.slow_client_bytes)
+        sock = request.transport.get_extra_info("socket")
+        if chat.send_buffer_bytes and sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, chat.send_buffer_bytes)
     connection = ChatConnection(request.app, ws)
     hub = request.app[HUB]
     hub.sessions.add(connection.session)

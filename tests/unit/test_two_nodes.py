@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from datchat.history import channel, stream_key
-from datchat.keys import HUB
+from datchat.keys import LISTENER
 
 # For tests that say more than the default burst allows; rate limiting has its own tests.
 UNLIMITED = {"rate_per_sec": 1e6, "rate_burst": 1_000_000}
@@ -210,16 +210,16 @@ def test_stream_and_channel_names_follow_the_design():
 
 async def test_join_that_outruns_a_lagging_listener_gets_no_doubles(make_node):
     node1, node2 = await make_node("app1", **UNLIMITED), await make_node("app2")
-    hub = node2.app[HUB]
-    deliver = hub.deliver_message
+    listener = node2.app[LISTENER]
+    handle = listener._handle
 
-    async def lagging(*args):
+    async def lagging(message):
         # The listener falls behind history reads (a busy node): injected, since real lag
         # cannot be produced on demand.
         await asyncio.sleep(0.05)
-        return await deliver(*args)
+        return await handle(message)
 
-    hub.deliver_message = lagging
+    listener._handle = lagging
     alice = await node1.connect()
     await alice.join("lobby", "alice")
     carol = await node2.connect()
