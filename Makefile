@@ -10,7 +10,7 @@ PYTEST := $(BIN)/pytest
 LAB := $(BIN)/datchat-lab
 INVENTORY ?= inventories/lab.py
 
-.PHONY: help setup host-packages venv unit labtest infra drills lint format test run lab lab-down clean
+.PHONY: help setup host-packages venv unit labtest infra drills bench bench-profile lint format test run lab lab-down clean
 
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
@@ -20,6 +20,8 @@ help:
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
 	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
 	@echo "make drills    every failover drill against the deployed lab"
+	@echo "make bench     fan-out benchmark: ours vs python-socketio (about 15 min)"
+	@echo "make bench-profile  where our node spends its time under load (py-spy)"
 	@echo "make lint      ruff check + ruff format --check"
 
 setup: host-packages venv
@@ -53,6 +55,12 @@ infra: lab
 
 drills: lab
 	$(PYTEST) -m drill tests/drills
+
+bench: setup
+	$(BIN)/python -m bench.fanout
+
+bench-profile: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench.profile
 
 lab-down: venv
 	$(LAB) -i $(INVENTORY) down
