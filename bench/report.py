@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 
 OURS, THEIRS = "ours", "socketio"
 Step = dict
@@ -131,8 +132,14 @@ def plot(results: dict, path: Path) -> None:
         top.set_yscale("log")
         top.set_ylabel("p99 delivery latency, ms (x: behind)")
         bottom.set_ylabel("server CPU µs per delivery")
+        targets = sorted(
+            {s["target_per_s"] for side in (OURS, THEIRS) for s in scenario[side]["steps"]}
+        )
         for axis in (top, bottom):
             axis.set_xscale("log")
+            axis.xaxis.set_major_locator(ticker.FixedLocator(targets))
+            axis.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x / 1000:g}k"))
+            axis.xaxis.set_minor_locator(ticker.NullLocator())
             axis.set_xlabel("target deliveries/s")
             axis.grid(True, which="both", alpha=0.3)
             axis.legend(fontsize=8)
