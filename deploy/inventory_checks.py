@@ -6,7 +6,10 @@ import ipaddress
 
 from pyinfra.api.exceptions import DeployError
 
-REQUIRED_GROUPS = ("lbs", "apps", "redis")
+ROLE_GROUPS = ("redis", "apps", "lbs")
+# A role needs the one it talks to; a part of the site (one component, as the Molecule
+# scenarios deploy) is fine as long as that holds.
+NEEDS = {"apps": ("redis", "the Sentinels it asks for the master"), "lbs": ("apps", "its backends")}
 
 
 def _address(host) -> ipaddress.IPv4Address:
@@ -20,9 +23,15 @@ def _address(host) -> ipaddress.IPv4Address:
 
 
 def check_inventory(inventory, defaults: dict) -> None:
-    for group in REQUIRED_GROUPS:
-        if not inventory.get_group(group, []):
-            raise DeployError(f"inventory: group {group!r} is missing or empty")
+    present = {group for group in ROLE_GROUPS if inventory.get_group(group, [])}
+    if not present:
+        raise DeployError(f"inventory: no host in any of the groups {', '.join(ROLE_GROUPS)}")
+    for group, (needed, why) in NEEDS.items():
+        if group in present and needed not in present:
+            raise DeployError(
+                f"inventory: group {group!r} needs group {needed!r} ({why}), "
+                "which is missing or empty"
+            )
     owners: dict[ipaddress.IPv4Address, str] = {}
     for host in inventory:
         address = _address(host)
@@ -31,14 +40,25 @@ def check_inventory(inventory, defaults: dict) -> None:
                 f"host {host.name}: private_address {address} is also host {owners[address]}'s"
             )
         owners[address] = host.name
-    redis_hosts = inventory.get_group("redis")
-    quorum = redis_hosts[0].data.get("sentinel_quorum", defaults["sentinel_quorum"])
-    if not 0 < quorum <= len(redis_hosts):
-        raise DeployError(
-            f"host {redis_hosts[0].name}: sentinel_quorum {quorum} needs at least that many "
-            f"redis hosts (group redis has {len(redis_hosts)})"
-        )
-    for lb in inventory.get_group("lbs"):
+    redis_hosts = inventory.get_group("redis", [])
+    if redis_hosts:
+        quorum = redis_hosts[0].data.get("sentinel_quorum", defaults["sentinel_quorum"])
+        if not 0 < quorum <= len(redis_hosts):
+            raise DeployError(
+                f"host {redis_hosts[0].name}: sentinel_quorum {quorum} needs at least that "
+                f"many redis hosts (group redis has {len(redis_hosts)})"
+            )
+        # Asking for more replicas than exist makes Redis refuse every write, or every ack.
+        replicas = len(redis_hosts) - 1
+        for member in [*redis_hosts, *inventory.get_group("apps", [])]:
+            for key in ("redis_min_replicas_to_write", "app_ack_replicas"):
+                wanted = member.data.get(key, defaults[key])
+                if wanted > replicas:
+                    raise DeployError(
+                        f"host {member.name}: {key} {wanted} is more than the {replicas} "
+                        f"replica(s) group redis has"
+                    )
+    for lb in inventory.get_group("lbs", []):
         vip = lb.data.get("keepalived_vip")
         if not vip:
             raise DeployError(f"host {lb.name}: missing 'keepalived_vip'")

@@ -14,7 +14,7 @@ from deploy.inventory_checks import check_inventory
 from deploy.secrets import load_secrets
 from deploy.wheelhouse import build_wheelhouse
 
-check_inventory(inventory, {**redis.DEFAULTS, **keepalived.DEFAULTS})
+check_inventory(inventory, {**redis.DEFAULTS, **keepalived.DEFAULTS, **apps.DEFAULTS})
 if not host.data.get("secrets_file"):
     raise DeployError(f"host {host.name}: missing 'secrets_file' (where generated secrets live)")
 secrets = load_secrets(Path(host.data.secrets_file))

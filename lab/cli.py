@@ -43,6 +43,27 @@ def cmd_status(spec: LabSpec, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hosts(spec: LabSpec, args: argparse.Namespace) -> int:
+    """How to reach each host over SSH, as JSON (the shape of Molecule's instance config)."""
+    print(
+        json.dumps(
+            [
+                {
+                    "instance": host.name,
+                    "address": host.address,
+                    "user": spec.ssh_user,
+                    "port": 22,
+                    "identity_file": str(spec.ssh_key),
+                    "connection": "ssh",
+                }
+                for host in spec.hosts
+            ],
+            indent=1,
+        )
+    )
+    return 0
+
+
 def cmd_ssh(spec: LabSpec, args: argparse.Namespace) -> int:
     host = spec.host(args.host)
     command = ssh.ssh_command(spec, host, *args.command)
@@ -131,6 +152,9 @@ def parser() -> argparse.ArgumentParser:
     down.set_defaults(run=cmd_down)
     sub.add_parser("status", help="hosts, addresses, VIP holder, Redis roles").set_defaults(
         run=cmd_status
+    )
+    sub.add_parser("hosts", help="every host's SSH address, user and key, as JSON").set_defaults(
+        run=cmd_hosts
     )
     ssh_parser = sub.add_parser("ssh", help="SSH into a host with the lab's key")
     ssh_parser.add_argument("host")

@@ -25,6 +25,29 @@ def names(group: str) -> list[str]:
     return [node.name for node in CLUSTER.group(group)]
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def _absent_role(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("needs_groups")
+    if marker is not None and not all(names(group) for group in marker.args):
+        return True
+    # A test parametrized over the hosts of a group this inventory does not have.
+    return any(
+        mark.name == "skip" and "got empty parameter set" in mark.kwargs.get("reason", "")
+        for mark in item.iter_markers()
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A cluster of one component (a Molecule scenario) runs only the tests of its roles: the
+    others are deselected, visibly, not skipped."""
+    absent = [item for item in items if HERE in item.path.parents and _absent_role(item)]
+    if absent:
+        config.hook.pytest_deselected(items=absent)
+        items[:] = [item for item in items if item not in absent]
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Cluster:
     return CLUSTER

@@ -7,9 +7,11 @@ import json
 import uuid
 
 import aiohttp
+import pytest
 
 from .conftest import CLUSTER, names
 
+pytestmark = pytest.mark.needs_groups("lbs", "apps")
 URL = f"http://{CLUSTER.vip}"
 
 

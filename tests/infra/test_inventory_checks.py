@@ -61,7 +61,7 @@ LB = CLUSTER.group("lbs")[0].name
     [
         pytest.param(
             {"lbs": [lb(LB, CLUSTER.vip)], "redis": REDIS},
-            "group 'apps' is missing or empty",
+            "group 'lbs' needs group 'apps' (its backends), which is missing or empty",
             id="missing-group",
         ),
         pytest.param(
@@ -79,6 +79,17 @@ LB = CLUSTER.group("lbs")[0].name
             },
             f"private_address {CLUSTER.group('redis')[0].address} is also host",
             id="two-hosts-one-address",
+        ),
+        pytest.param(
+            {
+                "apps": APPS,
+                "redis": [
+                    host_entry(node.name, node.address, sentinel_quorum=1)
+                    for node in CLUSTER.group("redis")[:1]
+                ],
+            },
+            "redis_min_replicas_to_write 1 is more than the 0 replica(s)",
+            id="replicas-that-do-not-exist",
         ),
     ],
 )

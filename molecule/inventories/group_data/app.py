@@ -1,0 +1,14 @@
+"""Data for molecule/inventories/app.py (pyinfra names the group after the file)."""
+
+from pathlib import Path
+
+lab_name = "datchat-mol-app"
+lab_subnet = "192.168.63.0/24"
+lab_state_dir = str(Path(__file__).resolve().parents[3] / ".state" / lab_name)
+ssh_key = f"{lab_state_dir}/id_ed25519"
+ssh_known_hosts_file = f"{lab_state_dir}/known_hosts"
+secrets_file = f"{lab_state_dir}/secrets.json"
+# One Redis: Sentinel decides alone, and neither a write nor an ack can wait for a replica.
+sentinel_quorum = 1
+redis_min_replicas_to_write = 0
+app_ack_replicas = 0

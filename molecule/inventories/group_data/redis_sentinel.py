@@ -1,0 +1,10 @@
+"""Data for molecule/inventories/redis_sentinel.py (pyinfra names the group after the file)."""
+
+from pathlib import Path
+
+lab_name = "datchat-mol-redis"
+lab_subnet = "192.168.61.0/24"
+lab_state_dir = str(Path(__file__).resolve().parents[3] / ".state" / lab_name)
+ssh_key = f"{lab_state_dir}/id_ed25519"
+ssh_known_hosts_file = f"{lab_state_dir}/known_hosts"
+secrets_file = f"{lab_state_dir}/secrets.json"
