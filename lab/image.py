@@ -39,7 +39,9 @@ def recipe_hash() -> str:
     recipe = hashlib.sha256()
     recipe.update(SUITE.encode())
     recipe.update(",".join(PACKAGES).encode())
-    recipe.update(CUSTOMIZE.read_bytes())
+    for part in sorted(CUSTOMIZE.parent.iterdir()):
+        if part.is_file():
+            recipe.update(part.read_bytes())  # customize.sh and the files it installs
     return recipe.hexdigest()[:12]
 
 

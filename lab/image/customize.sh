@@ -5,19 +5,7 @@ root="$1"
 
 # Every host must get its own SSH host keys: none in the image, made at first boot.
 rm -f "$root"/etc/ssh/ssh_host_*
-cat > "$root/etc/systemd/system/ssh-host-keys.service" <<'UNIT'
-[Unit]
-Description=Generate this host's SSH host keys at first boot
-Before=ssh.service
-ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
-
-[Service]
-Type=oneshot
-ExecStart=/usr/bin/ssh-keygen -A
-
-[Install]
-WantedBy=multi-user.target
-UNIT
+install -m 0644 "$(dirname "$0")/ssh-host-keys.service" "$root/etc/systemd/system/"
 chroot "$root" systemctl enable ssh-host-keys.service ssh.service
 
 # The control machine's key is copied in when a host is created.
