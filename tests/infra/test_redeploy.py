@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from lab.health import check, redis_cli, redis_info
 
 from .conftest import CLUSTER, changed_operations, deploy
+
+# A whole deploy: seconds on containers, minutes on emulated Vagrant VMs.
+pytestmark = pytest.mark.timeout(900)
 
 
 def master_name() -> str:
