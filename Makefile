@@ -10,7 +10,7 @@ PYTEST := $(BIN)/pytest
 LAB := $(BIN)/datchat-lab
 INVENTORY ?= inventories/lab.py
 
-.PHONY: help setup host-packages venv unit labtest infra drills bench bench-profile molecule lint format test run lab lab-down clean
+.PHONY: help setup host-packages venv unit labtest infra drills bench bench-profile molecule vagrant-host-packages vagrant-box vagrant vagrant-deploy vagrant-test vagrant-down lint format test run lab lab-down clean
 
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
@@ -20,6 +20,11 @@ help:
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
 	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
 	@echo "make drills    every failover drill against the deployed lab"
+	@echo "make vagrant   the same seven hosts as Vagrant VMs (libvirt), deployed and verified"
+	@echo "make vagrant-deploy  deploy + verify after a plain \`vagrant up\`"
+	@echo "make vagrant-box   build the Debian 12 box locally (no box download needed)"
+	@echo "make vagrant-test  box if missing, VMs, deploy, tests/infra, one drill, destroy"
+	@echo "make vagrant-down  vagrant destroy -f"
 	@echo "make molecule  Molecule scenarios: redis-sentinel, haproxy-keepalived, app, default"
 	@echo "make bench     fan-out benchmark: ours vs python-socketio (about 15 min)"
 	@echo "make bench-profile  where our node spends its time under load (py-spy)"
@@ -65,6 +70,47 @@ molecule: setup
 	@# Molecule reports a verify step that found no test file as successful: refuse that.
 	@! grep -q "no tests found" .state/molecule.log || \
 		{ echo "make molecule: a scenario's verify ran no test" >&2; exit 1; }
+
+VAGRANT_INVENTORY := inventories/vagrant.py
+LOCAL_BOX := datchat/debian12
+export VAGRANT_DEFAULT_PROVIDER ?= libvirt
+
+vagrant-host-packages:
+	vagrant/install-host-packages.sh
+
+vagrant-box: setup vagrant-host-packages
+	DATCHAT_VAGRANT_BOX=$(LOCAL_BOX) vagrant/build-box.sh
+
+# DATCHAT_VAGRANT_BOX picks the box (default: the public debian/bookworm64).
+vagrant: setup vagrant-host-packages
+	@echo "vagrant: up ($$(date +%T))"
+	vagrant up
+	$(MAKE) vagrant-deploy
+
+# After `vagrant up`: pyinfra provisions every VM from here, over SSH as Vagrant set it up.
+vagrant-deploy: setup
+	$(BIN)/python vagrant/ssh_hosts.py
+	@echo "vagrant: deploy ($$(date +%T))"
+	$(LAB) -i $(VAGRANT_INVENTORY) deploy
+	$(LAB) -i $(VAGRANT_INVENTORY) verify --wait 180
+	@echo "vagrant: ready ($$(date +%T))"
+
+# On the locally built box; the VMs are destroyed whatever the outcome.
+vagrant-test: setup vagrant-host-packages
+	vagrant box list | grep -q "^$(LOCAL_BOX) " || $(MAKE) vagrant-box
+	status=0; \
+	DATCHAT_VAGRANT_BOX=$(LOCAL_BOX) $(MAKE) vagrant && \
+	echo "vagrant-test: tests/infra ($$(date +%T))" && \
+	DATCHAT_INVENTORY=$(VAGRANT_INVENTORY) $(PYTEST) tests/infra && \
+	echo "vagrant-test: drill lb-master-kill ($$(date +%T))" && \
+	$(LAB) -i $(VAGRANT_INVENTORY) drill lb-master-kill --clients 8 --rate 2 --rooms 2 \
+		--duration 40 --json .state/vagrant/drill.json || status=$$?; \
+	$(MAKE) vagrant-down; \
+	echo "vagrant-test: done ($$(date +%T)), status $$status"; exit $$status
+
+vagrant-down:
+	vagrant destroy -f
+	rm -rf .state/vagrant
 
 bench: setup
 	$(BIN)/python -m bench.fanout

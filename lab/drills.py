@@ -2,11 +2,13 @@
 
 Faults are injected over SSH inside the hosts, so every drill runs against the local lab,
 a Vagrant lab or real hosts. "Power off" uses the Podman lab's own primitive where there is
-one, and on other hosts kills every service of the role instead.
+one, `virsh destroy` for Vagrant's libvirt VMs, and on other hosts kills every service of the
+role instead.
 """
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,18 +94,32 @@ def _heal_partition(ctx: DrillContext) -> None:
     netcut.heal(ctx.run_on, [n.name for n in ctx.cluster.group("redis")])
 
 
+def _virsh(*args: str) -> None:
+    result = subprocess.run(
+        ["virsh", "-c", "qemu:///system", *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise LabError(f"virsh {' '.join(args)}: {result.stderr.strip()}")
+
+
 def _power_off_vip_holder(ctx: DrillContext) -> None:
     holder = ctx.memory["victim"] = ctx.vip_holder()
+    domain_prefix = holder.setting("vagrant_domain_prefix", None)
     if ctx.faults is not None:
         ctx.faults.kill(holder.name)
+    elif domain_prefix is not None:
+        _virsh("destroy", f"{domain_prefix}{holder.name}")  # pulls the VM's plug
     else:
         ctx.sh(holder, "systemctl kill --signal=KILL keepalived haproxy")
 
 
 def _power_on_victim(ctx: DrillContext) -> None:
     victim = ctx.memory["victim"]
+    domain_prefix = victim.setting("vagrant_domain_prefix", None)
     if ctx.faults is not None:
         ctx.faults.start(victim.name)
+    elif domain_prefix is not None:
+        _virsh("start", f"{domain_prefix}{victim.name}")
     else:
         ctx.sh(victim, "systemctl start keepalived haproxy")
 

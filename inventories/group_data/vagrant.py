@@ -1,0 +1,27 @@
+"""Data for the hosts of inventories/vagrant.py (pyinfra names this group after the file)."""
+
+import json
+from pathlib import Path
+
+keepalived_vip = json.loads(
+    (Path(__file__).resolve().parents[2] / "vagrant" / "hosts.json").read_text()
+)["vip"]
+# VRRP multicast over libvirt's networks is unreliable (vagrant-libvirt #112): unicast peers.
+keepalived_unicast = True
+
+# Vagrant's user, with passwordless sudo; Vagrant makes the hosts' keys and does not record
+# them (its own ssh-config says StrictHostKeyChecking no): nor do we.
+_sudo = True
+ssh_strict_host_key_checking = "no"
+ssh_known_hosts_file = "/dev/null"
+secrets_file = str(Path(__file__).resolve().parents[2] / ".state" / "vagrant" / "secrets.json")
+# What the drills use as the power switch: `virsh destroy` / `virsh start` of the domain.
+vagrant_domain_prefix = "datchat-"
+
+# Emulated VMs are slow: detection a little less eager than in the container lab. A /readyz
+# answer can take over a second when seven emulated VMs share two cores (seen: backends
+# flapping DOWN with checks every 1 s, fall 2).
+sentinel_down_after_ms = 3000
+sentinel_failover_timeout_ms = 15000
+haproxy_check_inter_ms = 2000
+haproxy_check_fall = 3
