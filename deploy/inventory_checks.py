@@ -50,8 +50,8 @@ def check_inventory(inventory, defaults: dict) -> None:
             )
         # Asking for more replicas than exist makes Redis refuse every write, or every ack.
         replicas = len(redis_hosts) - 1
-        for member in [*redis_hosts, *inventory.get_group("apps", [])]:
-            for key in ("redis_min_replicas_to_write", "app_ack_replicas"):
+        for key, group in (("redis_min_replicas_to_write", "redis"), ("app_ack_replicas", "apps")):
+            for member in inventory.get_group(group, []):
                 wanted = member.data.get(key, defaults[key])
                 if wanted > replicas:
                     raise DeployError(
