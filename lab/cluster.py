@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class Cluster:
         self.master_name = first.get("sentinel_master_name", "datchat")
         self.app_port = first.get("app_port", 8080)
         self.ssh_config = ROOT / ".state" / "ssh" / f"{self.inventory.stem}.config"
+        self.control_dir = _control_dir()
         self._write_ssh_config()
 
     def group(self, name: str) -> list[Node]:
@@ -94,6 +96,14 @@ class Cluster:
                 "  ConnectTimeout 5",
                 "  BatchMode yes",
                 "  LogLevel ERROR",
+                # One connection per host, reused: a drill samples every host twice a second,
+                # and a fresh key exchange each time is what an emulated VM cannot afford.
+                "  ControlMaster auto",
+                f"  ControlPath {self.control_dir}/%C",
+                "  ControlPersist 60",
+                # A powered-off host must not hold commands on its dead connection for long.
+                "  ServerAliveInterval 2",
+                "  ServerAliveCountMax 3",
                 "",
             ]
         self.ssh_config.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -121,6 +131,16 @@ class Cluster:
             )
         except subprocess.TimeoutExpired:
             return subprocess.CompletedProcess([], 124, "", f"timed out after {timeout} s")
+
+
+def _control_dir() -> Path:
+    """Where SSH keeps its shared connections' sockets. A socket path must stay under about
+    100 bytes (with the 40 of %C and ssh's temporary suffix), so a deep checkout uses /tmp."""
+    directory = ROOT / ".state" / "ssh" / "control"
+    if len(str(directory)) > 40:
+        directory = Path(tempfile.gettempdir()) / f"datchat-ssh-{os.getuid()}"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return directory
 
 
 def _quote(command: str) -> str:
