@@ -51,6 +51,11 @@ class Cluster:
         self.sentinel_port = first.get("sentinel_port", 26379)
         self.master_name = first.get("sentinel_master_name", "datchat")
         self.app_port = first.get("app_port", 8080)
+        # How often a drill looks at the hosts: each look is seven SSH commands, which
+        # emulated VMs pay for dearly.
+        self.probe_every_s: float = first.get("drill_probe_every_s", 0.5)
+        # How long a drill waits, after healing, for the cluster to be whole again.
+        self.converge_timeout_s: float = first.get("drill_converge_timeout_s", 90)
         self.ssh_config = ROOT / ".state" / "ssh" / f"{self.inventory.stem}.config"
         self.control_dir = _control_dir()
         self._write_ssh_config()

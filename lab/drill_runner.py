@@ -17,8 +17,6 @@ from .drills import CATALOG, DrillContext
 from .errors import LabError
 from .health import backend_states, check, holds_vip, redis_info
 
-SAMPLE_EVERY_S = 0.5
-CONVERGE_TIMEOUT_S = 90
 AFTER_CONVERGED_S = 3
 
 
@@ -49,7 +47,7 @@ async def sample_until(cluster: Cluster, recorder: Recorder, done: asyncio.Event
         while not done.is_set():
             t = recorder.now()
             samples.append(await asyncio.to_thread(sample, cluster, t, pool))
-            await asyncio.sleep(max(0.0, SAMPLE_EVERY_S - (recorder.now() - t)))
+            await asyncio.sleep(max(0.0, cluster.probe_every_s - (recorder.now() - t)))
     return samples
 
 
@@ -109,16 +107,16 @@ async def run_drill(
     progress(f"{name}: heal at {marks['heal']:.1f} s")
     await asyncio.to_thread(drill.heal, ctx)
 
-    deadline = time.monotonic() + CONVERGE_TIMEOUT_S
+    deadline = time.monotonic() + cluster.converge_timeout_s
     while not (health := await asyncio.to_thread(check, cluster)).ok:
         if time.monotonic() > deadline:
             break
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(cluster.probe_every_s)
     marks["converged"] = recorder.now() if health.ok else None
     progress(
         f"{name}: converged at {marks['converged']:.1f} s"
         if health.ok
-        else f"{name}: NOT converged after {CONVERGE_TIMEOUT_S} s: {health.problems}"
+        else f"{name}: NOT converged after {cluster.converge_timeout_s:g} s: {health.problems}"
     )
     await asyncio.sleep(max(AFTER_CONVERGED_S, duration - recorder.now()))
     marks["stop"] = recorder.now()

@@ -25,3 +25,9 @@ sentinel_down_after_ms = 3000
 sentinel_failover_timeout_ms = 15000
 haproxy_check_inter_ms = 2000
 haproxy_check_fall = 3
+# A drill's look at the hosts costs them CPU (SSH, sudo, a Python for HAProxy's stats):
+# every 3 s, not twice a second, or the looking starves what it looks at.
+drill_probe_every_s = 3.0
+# A VM powered off by a drill takes about 2 min to boot again under emulation (1 min 40 s
+# measured alone, 4 min in a drill), and the cluster is not whole before it has.
+drill_converge_timeout_s = 480
