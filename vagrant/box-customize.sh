@@ -26,7 +26,7 @@ allow-hotplug eth0
 iface eth0 inet dhcp
 NET
 echo "LABEL=root / ext4 errors=remount-ro 0 1" > "$root/etc/fstab"
-sed -i 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=1/; s/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="net.ifnames=0 biosdevname=0 console=tty0 console=ttyS0,115200"/' \
+sed -i 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=0/; s/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="net.ifnames=0 biosdevname=0 console=tty0 console=ttyS0,115200"/' \
   "$root/etc/default/grub"
 
 # Run as init once by build-box.sh, inside the VM, where /dev/vda is the real disk.
@@ -47,6 +47,10 @@ sleep 60
 INIT
 chmod 0755 "$root/usr/local/sbin/install-bootloader"
 
+# e2scrub_reap looks for LVM snapshots there are none of, and took 5 min of a 7-VM boot; the
+# periodic jobs would compete with the deploy for the dpkg lock and for scarce emulated CPU.
+chroot "$root" systemctl mask e2scrub_reap.service e2scrub_all.timer apt-daily.timer \
+  apt-daily-upgrade.timer man-db.timer fstrim.timer
 # The roles' services start only when the deploy has configured them.
 chroot "$root" systemctl disable redis-server redis-sentinel haproxy keepalived 2>/dev/null || true
 # A box must not carry one machine's identity.
