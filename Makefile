@@ -15,7 +15,7 @@ INVENTORY ?= inventories/lab.py
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
 	@echo "make lab-down  remove the lab's containers, network and state"
-	@echo "make test      everything CI runs: lint, unit, lab, infra, drills, molecule"
+	@echo "make test      everything CI runs: lint, unit, lab, infra, drills, molecule, vagrant-test"
 	@echo "make unit      the chat service's tests (real Redis, Sentinel, Chromium)"
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
 	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
@@ -83,6 +83,7 @@ vagrant-box: setup vagrant-host-packages
 
 # DATCHAT_VAGRANT_BOX picks the box (default: the public debian/bookworm64).
 vagrant: setup vagrant-host-packages
+	vagrant/remove-stale-domains.sh
 	@echo "vagrant: up ($$(date +%T))"
 	vagrant up
 	$(MAKE) vagrant-deploy
@@ -134,6 +135,9 @@ test: setup lint
 	$(MAKE) infra
 	$(PYTEST) -m drill tests/drills
 	$(MAKE) molecule
+	@# The VMs are emulated here: give them the CPU the Podman lab would take.
+	$(MAKE) lab-down
+	$(MAKE) vagrant-test
 
 run: venv
 	$(BIN)/datchat --config app/config.example.toml
