@@ -59,3 +59,16 @@ BOX
 tar -C "$work" -cf "$work/datchat-debian12.box" metadata.json Vagrantfile box.img
 vagrant box add --force --name "$name" "$work/datchat-debian12.box"
 step "box $name added"
+
+# vagrant-libvirt copies a box into libvirt's pool at its first `vagrant up`, under a name
+# with the box's date, and never removes the copy (870 MB each): drop the previous ones
+# unless some VM may still run on them.
+prefix="$(printf %s "$name" | sed 's|/|-VAGRANTSLASH-|g')_vagrant_box_image_"
+copies=$(virsh -c qemu:///system vol-list default 2>/dev/null |
+  awk -v prefix="$prefix" 'index($1, prefix) == 1 {print $1}')
+if [ -n "$copies" ] && [ -z "$(virsh -c qemu:///system list --all --name)" ]; then
+  for copy in $copies; do
+    virsh -c qemu:///system vol-delete --pool default "$copy" >/dev/null
+    step "removed the previous copy $copy from libvirt's pool"
+  done
+fi
