@@ -5,10 +5,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 virsh() { command virsh -c qemu:///system "$@"; }
-names=$(python3 -c 'import json, sys; print(*(h["name"] for h in json.load(sys.stdin)["hosts"]))' \
-  < "$root/vagrant/hosts.json")
-for name in $names; do
-  domain=datchat-$name
+# One line per host: its Vagrant name and its libvirt domain.
+python3 -c '
+import json, sys
+lab = json.load(sys.stdin)
+for host in lab["hosts"]:
+    print(host["name"], lab["vm_name_prefix"] + host["name"])
+' < "$root/vagrant/hosts.json" |
+while read -r name domain; do
   uuid=$(virsh domuuid "$domain" 2>/dev/null) || continue
   known=$(cat "$root/.vagrant/machines/$name/libvirt/id" 2>/dev/null || true)
   [ "$known" = "$uuid" ] && continue
