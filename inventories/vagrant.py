@@ -21,6 +21,9 @@ def _host(entry: dict) -> tuple[str, dict]:
         "ssh_hostname": ssh.get("hostname", entry["address"]),
         "ssh_port": ssh.get("port", 22),
         "ssh_user": ssh.get("user", "vagrant"),
+        "keepalived_vip": _LAB["vip"],
+        # What the drills use as the power switch: `virsh destroy` / `virsh start` of the domain.
+        "vagrant_domain_prefix": _LAB["vm_name_prefix"],
     }
     if "identity_file" in ssh:
         data["ssh_key"] = ssh["identity_file"]

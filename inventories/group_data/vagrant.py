@@ -1,10 +1,8 @@
 """Data for the hosts of inventories/vagrant.py (pyinfra names this group after the file)."""
 
-import json
 from pathlib import Path
 
-_LAB = json.loads((Path(__file__).resolve().parents[2] / "vagrant" / "hosts.json").read_text())
-keepalived_vip = _LAB["vip"]
+# The VIP and the VMs' names come with the hosts, from vagrant/hosts.json (inventories/vagrant.py).
 # VRRP multicast over libvirt's networks is unreliable (vagrant-libvirt #112): unicast peers.
 keepalived_unicast = True
 
@@ -14,8 +12,6 @@ _sudo = True
 ssh_strict_host_key_checking = "no"
 ssh_known_hosts_file = "/dev/null"
 secrets_file = str(Path(__file__).resolve().parents[2] / ".state" / "vagrant" / "secrets.json")
-# What the drills use as the power switch: `virsh destroy` / `virsh start` of the domain.
-vagrant_domain_prefix = _LAB["vm_name_prefix"]
 
 # Emulated VMs are slow: detection a little less eager than in the container lab. A /readyz
 # answer can take over a second when seven emulated VMs share two cores (seen: backends
