@@ -11,6 +11,9 @@ if [ -n "$missing" ]; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
+# libvirt runs QEMU as its own user, who may not reach into the checkout (a 0700 home or
+# mktemp directory): the emulator wrapper the Vagrantfile names lives outside it.
+install -D -m 0755 "$(dirname "$0")/qemu-tcg" /usr/local/libexec/datchat/qemu-tcg
 if [ ! -d /run/systemd/system ]; then
   pgrep -x virtlogd >/dev/null || virtlogd -d
   pgrep -x libvirtd >/dev/null || libvirtd -d
