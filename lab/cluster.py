@@ -56,6 +56,9 @@ class Cluster:
         self.probe_every_s: float = first.get("drill_probe_every_s", 0.5)
         # How long a drill waits, after healing, for the cluster to be whole again.
         self.converge_timeout_s: float = first.get("drill_converge_timeout_s", 90)
+        # How long, once the drill's clients stop talking, they may take to receive everything
+        # stored (one may be reconnecting then).
+        self.catch_up_timeout_s: float = first.get("drill_catch_up_timeout_s", 15)
         self.ssh_config = ROOT / ".state" / "ssh" / f"{self.inventory.stem}.config"
         self.control_dir = _control_dir()
         self._write_ssh_config()

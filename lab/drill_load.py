@@ -2,7 +2,8 @@
 
 Each client joins one room, says `rate` messages a second with fresh client_ids, resends
 what was not acked (same client_id, so never stored twice) and, when its connection drops,
-reconnects with `since` = the last id it saw, as the page does.
+reconnects with `since` = the last id it saw, as the page does. The load stops in two steps:
+first the saying, then (once everyone has caught up, or given up on) the connections.
 """
 
 from __future__ import annotations
@@ -62,8 +63,15 @@ class DrillClient:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.connected = False
 
-    async def run(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
-        sender = asyncio.create_task(self._say_loop(stop))
+    def missing(self, stored: list[str]) -> set[str]:
+        """The ids of `stored` (its room's history) this client should have seen and has not."""
+        baseline = id_key(self.recorder.first_join.get(self.index, (self.room, "0-0"))[1])
+        return {sid for sid in stored if id_key(sid) > baseline} - self.seen
+
+    async def run(
+        self, session: aiohttp.ClientSession, stop_saying: asyncio.Event, stop: asyncio.Event
+    ) -> None:
+        sender = asyncio.create_task(self._say_loop(stop_saying))
         backoff = BACKOFF_FIRST_S
         try:
             while not stop.is_set():
@@ -162,10 +170,10 @@ class DrillClient:
             _sending.add(task)
             task.add_done_callback(_sending.discard)
 
-    async def _say_loop(self, stop: asyncio.Event) -> None:
+    async def _say_loop(self, stop_saying: asyncio.Event) -> None:
         interval = 1 / self.rate
         await asyncio.sleep(random.random() * interval)
-        while not stop.is_set():
+        while not stop_saying.is_set():
             client_id = uuid.uuid4().hex
             self.pending[client_id] = (f"drill message from {self.index}", 0.0)
             self.recorder.sent[client_id] = self.recorder.now()
@@ -190,13 +198,17 @@ async def _quietly(send) -> None:
         await send
 
 
-async def run_load(
-    url: str, clients: int, rooms: int, rate: float, recorder: Recorder, stop: asyncio.Event
+def make_clients(
+    url: str, clients: int, rooms: int, rate: float, recorder: Recorder
 ) -> list[DrillClient]:
-    """Run clients until stop is set; return them (their state is part of the report)."""
     drill_rooms = [f"drill-{uuid.uuid4().hex[:6]}-{n}" for n in range(rooms)]
-    load = [DrillClient(n, url, drill_rooms[n % rooms], rate, recorder) for n in range(clients)]
+    return [DrillClient(n, url, drill_rooms[n % rooms], rate, recorder) for n in range(clients)]
+
+
+async def run_load(
+    load: list[DrillClient], stop_saying: asyncio.Event, stop: asyncio.Event
+) -> None:
+    """Run the clients: they talk until stop_saying, and stay connected until stop."""
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(client.run(session, stop) for client in load))
-    return load
+        await asyncio.gather(*(client.run(session, stop_saying, stop) for client in load))

@@ -7,14 +7,9 @@ import statistics
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .drill_load import id_key
-
 if TYPE_CHECKING:
     from .drill_load import DrillClient, Recorder
     from .drills import Drill
-
-# Messages stored in the last moments before the clients stop may not have reached everyone.
-SETTLE_MS = 2000
 
 
 def _events(samples, key) -> list[dict]:
@@ -51,13 +46,15 @@ def build_report(
     settings: dict,
     recorder: Recorder,
     load_clients: list[DrillClient],
+    due: dict[str, list[str]],
     histories: dict[str, list[str]],
     samples: list,
     marks: dict,
-    healthy_at_end: bool,
     problems_at_end: list[str],
-    stop_wall_ms: int,
 ) -> dict:
+    """`due`: each room's history when the clients stopped talking, which every client must
+    have received; `histories`: the same read again at the very end, against which acked
+    messages are judged."""
     fault = marks["fault"]
     ack_times = sorted(t for _, _, t in recorder.acks.values())
     windows = list(itertools.pairwise(ack_times))
@@ -65,16 +62,18 @@ def build_report(
     after_fault = [t for t in ack_times if t > fault]
     first_ack_after_fault = after_fault[0] - fault if after_fault else None
 
-    recovered_at = []
+    # A client is back when it has joined its room again after its last drop (the page shows
+    # the conversation again then, whether or not anyone speaks).
+    rejoined_at = []
     for client in load_clients:
         drops = [t for index, t in recorder.disconnects if index == client.index and t >= fault]
         if not drops:
             continue
-        back = [t for _, t, _ in recorder.deliveries[client.index] if t > drops[-1]]
-        recovered_at.append(back[0] if back else None)
-    all_recovered = None
-    if recovered_at and None not in recovered_at:
-        all_recovered = max(recovered_at) - fault
+        back = [t for index, t, _ in recorder.rejoins if index == client.index and t > drops[-1]]
+        rejoined_at.append(back[0] if back else None)
+    all_rejoined = None
+    if rejoined_at and None not in rejoined_at:
+        all_rejoined = max(rejoined_at) - fault
 
     room_of = {client.index: client.room for client in load_clients}
     delivered: dict[str, set[str]] = {room: set() for room in histories}
@@ -90,15 +89,7 @@ def build_report(
     acked_not_stored = sorted(f"{room}/{sid}" for room, sid in acked if sid not in stored[room])
     delivered_not_stored = sum(len(delivered[room] - stored[room]) for room in histories)
 
-    missed = 0
-    for client in load_clients:
-        baseline = recorder.first_join.get(client.index, (client.room, "0-0"))[1]
-        due = {
-            sid
-            for sid in stored[client.room]
-            if id_key(sid) > id_key(baseline) and id_key(sid)[0] < stop_wall_ms - SETTLE_MS
-        }
-        missed += len(due - client.seen)
+    missed = sum(len(client.missing(due[client.room])) for client in load_clients)
 
     latencies = [lat for deliveries in recorder.deliveries.values() for _, _, lat in deliveries]
     duplicates = sum(recorder.duplicates.values())
@@ -108,7 +99,7 @@ def build_report(
         "no message shown twice": duplicates == 0,
         "no message out of order": out_of_order == 0,
         "every client got every stored message": missed == 0,
-        "cluster healthy again": healthy_at_end,
+        "cluster healthy again": marks["converged"] is not None,
     }
     return {
         "drill": drill.name,
@@ -121,10 +112,10 @@ def build_report(
             "first_ack_after_fault_s": None
             if first_ack_after_fault is None
             else round(first_ack_after_fault, 2),
-            "all_clients_receiving_after_s": None
-            if all_recovered is None
-            else round(all_recovered, 2),
-            "clients_disconnected": len(recovered_at),
+            "all_clients_rejoined_after_s": None
+            if all_rejoined is None
+            else round(all_rejoined, 2),
+            "clients_disconnected": len(rejoined_at),
         },
         "traffic": {
             "sent": len(recorder.sent),
@@ -151,6 +142,7 @@ def build_report(
         "infrastructure": {
             "vip": _events(samples, "vip_holders"),
             "redis_master": _events(samples, "masters"),
+            "silent": _events(samples, "silent"),
             "backends": _backend_events(samples),
         },
         "verdict": {"passed": all(checks.values()), "checks": checks, "problems": problems_at_end},
@@ -185,14 +177,18 @@ def table(report: dict) -> str:
             f"{marks['fault']} / {marks['heal']} / {marks['converged']} s",
         ),
         (
+            "load stopped / all caught up",
+            f"{marks['stop']} / {marks['caught_up']} s",
+        ),
+        (
             "longest window without an ack",
             f"{outage['longest_no_ack_s']} s (from {outage['longest_no_ack_from_s']} s)",
         ),
         ("fault to first ack", f"{outage['first_ack_after_fault_s']} s"),
         (
-            "fault to every client receiving",
-            f"{outage['all_clients_receiving_after_s']} s "
-            f"({outage['clients_disconnected']} clients reconnected)",
+            "fault to every dropped client rejoined",
+            f"{outage['all_clients_rejoined_after_s']} s "
+            f"({outage['clients_disconnected']} clients dropped)",
         ),
         (
             "sent / acked / delivered",
@@ -212,8 +208,10 @@ def table(report: dict) -> str:
         ),
         ("VIP holder", _changes(infra["vip"], "vip_holders")),
         ("Redis master", _changes(infra["redis_master"], "masters")),
+        ("hosts not answering probes", _changes(infra["silent"], "silent")),
         ("backend changes", backends or "none"),
         ("verdict", "PASS" if verdict["passed"] else "FAIL: " + ", ".join(failed)),
+        *(("still wrong", problem) for problem in verdict["problems"]),
     ]
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)

@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from .cluster import Cluster
-from .drill_load import Recorder, run_load
+from .drill_load import DrillClient, Recorder, make_clients, run_load
 from .drill_report import build_report
 from .drills import CATALOG, DrillContext
 from .errors import LabError
 from .health import backend_states, check, holds_vip, redis_info
 
 AFTER_CONVERGED_S = 3
+# Says still on their way when the clients stop talking land (or fail) within this.
+SETTLE_S = 2
+CONVERGE_PROGRESS_EVERY_S = 30
 
 
 @dataclass
@@ -26,6 +29,8 @@ class Sample:
     vip_holders: list[str]
     masters: list[str]
     backends: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Hosts a probe got no answer from: "no VIP holder" means little while both LBs are here.
+    silent: list[str] = field(default_factory=list)
 
 
 def sample(cluster: Cluster, t: float, pool: ThreadPoolExecutor) -> Sample:
@@ -38,6 +43,8 @@ def sample(cluster: Cluster, t: float, pool: ThreadPoolExecutor) -> Sample:
         [n.name for n, held in zip(lbs, vip, strict=True) if held],
         [n.name for n, role in zip(redis_nodes, roles, strict=True) if role == "master"],
         {n.name: states for n, states in zip(lbs, backends, strict=True)},
+        [n.name for n, held in zip(lbs, vip, strict=True) if held is None]
+        + [n.name for n, role in zip(redis_nodes, roles, strict=True) if role is None],
     )
 
 
@@ -71,6 +78,43 @@ async def final_history(url: str, rooms: list[str]) -> dict[str, list[str]]:
     return histories
 
 
+async def wait_converged(
+    name: str, cluster: Cluster, recorder: Recorder, progress: Callable[[str], None]
+) -> tuple[float | None, list[str]]:
+    """When (drill time) the cluster was whole again, or None and what was still wrong when
+    its timeout ran out. Says what it waits for now and then: under emulation this takes
+    minutes."""
+    started = told = time.monotonic()
+    while not (health := await asyncio.to_thread(check, cluster)).ok:
+        waited = time.monotonic() - started
+        if waited > cluster.converge_timeout_s:
+            progress(f"{name}: NOT converged after {waited:.0f} s: " + "; ".join(health.problems))
+            return None, health.problems
+        if time.monotonic() - told >= CONVERGE_PROGRESS_EVERY_S:
+            told = time.monotonic()
+            progress(f"{name}: waiting {waited:.0f} s for: " + "; ".join(health.problems))
+        await asyncio.sleep(cluster.probe_every_s)
+    converged = recorder.now()
+    progress(f"{name}: converged at {converged:.1f} s")
+    return converged, []
+
+
+async def wait_caught_up(
+    load_clients: list[DrillClient],
+    due: dict[str, list[str]],
+    cluster: Cluster,
+    recorder: Recorder,
+) -> float | None:
+    """When every client had received every message stored in its room, or None if one had
+    not within the cluster's catch-up timeout (a reconnect can be under way at the end)."""
+    deadline = time.monotonic() + cluster.catch_up_timeout_s
+    while any(client.missing(due[client.room]) for client in load_clients):
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.2)
+    return recorder.now()
+
+
 async def run_drill(
     name: str,
     cluster: Cluster,
@@ -89,9 +133,10 @@ async def run_drill(
     ctx = DrillContext(cluster)
     url = f"http://{cluster.vip}"
     recorder = Recorder()
-    stop_load, stop_sampling = asyncio.Event(), asyncio.Event()
+    stop_saying, stop_load, stop_sampling = asyncio.Event(), asyncio.Event(), asyncio.Event()
     sampler = asyncio.create_task(sample_until(cluster, recorder, stop_sampling))
-    load = asyncio.create_task(run_load(url, clients, rooms, rate, recorder, stop_load))
+    load_clients = make_clients(url, clients, rooms, rate, recorder)
+    load = asyncio.create_task(run_load(load_clients, stop_saying, stop_load))
     steady = min(5.0, duration / 4)
     progress(
         f"{name}: {clients} clients in {rooms} rooms at {rate:g} msg/s each; steady {steady:.0f} s"
@@ -107,35 +152,34 @@ async def run_drill(
     progress(f"{name}: heal at {marks['heal']:.1f} s")
     await asyncio.to_thread(drill.heal, ctx)
 
-    deadline = time.monotonic() + cluster.converge_timeout_s
-    while not (health := await asyncio.to_thread(check, cluster)).ok:
-        if time.monotonic() > deadline:
-            break
-        await asyncio.sleep(cluster.probe_every_s)
-    marks["converged"] = recorder.now() if health.ok else None
-    progress(
-        f"{name}: converged at {marks['converged']:.1f} s"
-        if health.ok
-        else f"{name}: NOT converged after {cluster.converge_timeout_s:g} s: {health.problems}"
-    )
+    marks["converged"], problems = await wait_converged(name, cluster, recorder, progress)
     await asyncio.sleep(max(AFTER_CONVERGED_S, duration - recorder.now()))
+
     marks["stop"] = recorder.now()
-    stop_wall_ms = int(time.time() * 1000)
+    stop_saying.set()
+    await asyncio.sleep(SETTLE_S)
+    rooms_used = sorted({client.room for client in load_clients})
+    due = await final_history(url, rooms_used)
+    marks["caught_up"] = await wait_caught_up(load_clients, due, cluster, recorder)
+    progress(
+        f"{name}: every client had every stored message at {marks['caught_up']:.1f} s"
+        if marks["caught_up"] is not None
+        else f"{name}: clients still missing messages {cluster.catch_up_timeout_s:g} s after "
+        "the load stopped"
+    )
     stop_load.set()
-    load_clients = await load
+    await load
     stop_sampling.set()
     samples = await sampler
-    rooms_used = sorted({client.room for client in load_clients})
     histories = await final_history(url, rooms_used)
     return build_report(
         drill=drill,
         settings={"clients": clients, "rate": rate, "rooms": rooms, "duration": duration},
         recorder=recorder,
         load_clients=load_clients,
+        due=due,
         histories=histories,
         samples=samples,
         marks=marks,
-        healthy_at_end=health.ok,
-        problems_at_end=health.problems,
-        stop_wall_ms=stop_wall_ms,
+        problems_at_end=problems,
     )

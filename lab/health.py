@@ -74,8 +74,12 @@ def sentinel_view(cluster: Cluster, node: Node) -> dict:
     return _pairs(result.stdout) if result.returncode == 0 else {}
 
 
-def holds_vip(cluster: Cluster, node: Node) -> bool:
+def holds_vip(cluster: Cluster, node: Node) -> bool | None:
+    """Whether the host holds the VIP; None when it could not be asked (powered off, or too
+    slow to answer): falsy, like not holding it, but a drill's timeline tells the two apart."""
     result = cluster.run(node, "ip -o -4 addr show", timeout=10)
+    if result.returncode != 0:
+        return None
     return f" {cluster.vip}/" in result.stdout
 
 
