@@ -23,6 +23,9 @@ haproxy_check_fall = 3
 # A drill's look at the hosts costs them CPU (SSH, sudo, a Python for HAProxy's stats):
 # every 3 s, not twice a second, or the looking starves what it looks at.
 drill_probe_every_s = 3.0
-# A VM powered off by a drill takes about 2 min to boot again under emulation (1 min 40 s
-# measured alone, up to 5 min 35 s in a drill), and the cluster is not whole before it has.
-drill_converge_timeout_s = 600
+# A VM powered off by a drill takes minutes to boot again under emulation (1 min 40 s measured
+# alone, 5 min 35 s in one CI run's drill), and the cluster is not whole before it has.
+drill_converge_timeout_s = 900
+# After the load stops, a client that lost its connection when the VIP moved back may still be
+# reconnecting through a just-booted LB.
+drill_catch_up_timeout_s = 60
