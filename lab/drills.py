@@ -19,6 +19,9 @@ from .errors import LabError
 from .health import backend_states, holds_vip, redis_info
 
 KILL_REDIS = "systemctl kill --signal=KILL redis-server; systemctl stop redis-server"
+# How long a drill keeps asking hosts that did not answer which of them to break: emulated VMs
+# under the drill's load can miss a probe's timeout (seen: "no LB holds the VIP" in CI).
+VICTIM_PATIENCE_S = 60
 
 
 class DrillContext:
@@ -41,16 +44,33 @@ class DrillContext:
         return result.stdout
 
     def master(self) -> Node:
-        for node in self.cluster.group("redis"):
-            if redis_info(self.cluster, node).get("role") == "master":
-                return node
-        raise LabError("no Redis master to break")
+        def is_master(node: Node) -> bool | None:
+            info = redis_info(self.cluster, node)
+            return info.get("role") == "master" if info else None
+
+        return self._first("redis", is_master, "Redis master")
 
     def vip_holder(self) -> Node:
-        for node in self.cluster.group("lbs"):
-            if holds_vip(self.cluster, node):
-                return node
-        raise LabError("no LB holds the VIP")
+        return self._first("lbs", lambda node: holds_vip(self.cluster, node), "LB holding the VIP")
+
+    def _first(self, group: str, answer: Callable[[Node], bool | None], what: str) -> Node:
+        """The first host of the group whose answer is yes (None: it did not answer). Hosts
+        that did not answer are asked again; only when all said no is there no victim."""
+        deadline = time.monotonic() + VICTIM_PATIENCE_S
+        while True:
+            answers = [(node, answer(node)) for node in self.cluster.group(group)]
+            for node, yes in answers:
+                if yes:
+                    return node
+            silent = [node.name for node, yes in answers if yes is None]
+            if not silent:
+                raise LabError(f"no {what} to break")
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"no {what} to break found in {VICTIM_PATIENCE_S} s; "
+                    f"no answer from {', '.join(silent)}"
+                )
+            time.sleep(1)
 
     def run_on(self, name: str, command: str) -> str:
         return self.sh(self.cluster.node(name), command)
