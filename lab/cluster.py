@@ -54,6 +54,9 @@ class Cluster:
         # How often a drill looks at the hosts: each look is seven SSH commands, which
         # emulated VMs pay for dearly.
         self.probe_every_s: float = first.get("drill_probe_every_s", 0.5)
+        # How long one look at a host (VIP, Redis role, HAProxy's backends) may take before the
+        # host counts as not answering.
+        self.probe_timeout_s: float = first.get("probe_timeout_s", 10)
         # How long a drill waits, after healing, for the cluster to be whole again.
         self.converge_timeout_s: float = first.get("drill_converge_timeout_s", 90)
         # How long, once the drill's clients stop talking, they may take to receive everything

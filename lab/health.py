@@ -60,7 +60,7 @@ def redis_cli(cluster: Cluster, node: Node, command: str, sentinel: bool = False
         node,
         f". {CREDENTIALS} && REDISCLI_AUTH=${password} redis-cli --no-auth-warning "
         f"-h {node.address} -p {port} {command}",
-        timeout=10,
+        timeout=cluster.probe_timeout_s,
     )
 
 
@@ -77,14 +77,14 @@ def sentinel_view(cluster: Cluster, node: Node) -> dict:
 def holds_vip(cluster: Cluster, node: Node) -> bool | None:
     """Whether the host holds the VIP; None when it could not be asked (powered off, or too
     slow to answer): falsy, like not holding it, but a drill's timeline tells the two apart."""
-    result = cluster.run(node, "ip -o -4 addr show", timeout=10)
+    result = cluster.run(node, "ip -o -4 addr show", timeout=cluster.probe_timeout_s)
     if result.returncode != 0:
         return None
     return f" {cluster.vip}/" in result.stdout
 
 
 def backend_states(cluster: Cluster, node: Node) -> dict[str, str]:
-    result = cluster.run(node, HAPROXY_STAT, timeout=10)
+    result = cluster.run(node, HAPROXY_STAT, timeout=cluster.probe_timeout_s)
     rows = csv.DictReader(io.StringIO(result.stdout.lstrip("# ")))
     return {
         row["svname"]: row["status"]

@@ -23,6 +23,8 @@ haproxy_check_fall = 3
 # A drill's look at the hosts costs them CPU (SSH, sudo, a Python for HAProxy's stats):
 # every 3 s, not twice a second, or the looking starves what it looks at.
 drill_probe_every_s = 3.0
+# A look at an LB took over 10 s once in CI (both LBs at once, as a drill's load began).
+probe_timeout_s = 30
 # A VM powered off by a drill takes minutes to boot again under emulation (1 min 40 s measured
 # alone, 5 min 35 s in one CI run's drill), and the cluster is not whole before it has.
 drill_converge_timeout_s = 900
