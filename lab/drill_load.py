@@ -2,8 +2,10 @@
 
 Each client joins one room, says `rate` messages a second with fresh client_ids, resends
 what was not acked (same client_id, so never stored twice) and, when its connection drops,
-reconnects with `since` = the last id it saw, as the page does. The load stops in two steps:
-first the saying, then (once everyone has caught up, or given up on) the connections.
+reconnects with `since` = the last id it saw, as the page does. A connection that stops
+answering (its packets going to an LB that no longer holds the VIP) is given up by a
+heartbeat and replaced. The load stops in two steps: first the saying, then (once everyone
+has caught up, or given up on) the connections.
 """
 
 from __future__ import annotations
@@ -69,14 +71,18 @@ class DrillClient:
         return {sid for sid in stored if id_key(sid) > baseline} - self.seen
 
     async def run(
-        self, session: aiohttp.ClientSession, stop_saying: asyncio.Event, stop: asyncio.Event
+        self,
+        session: aiohttp.ClientSession,
+        stop_saying: asyncio.Event,
+        stop: asyncio.Event,
+        answer_within_s: float,
     ) -> None:
         sender = asyncio.create_task(self._say_loop(stop_saying))
         backoff = BACKOFF_FIRST_S
         try:
             while not stop.is_set():
                 try:
-                    await self._session(session, stop)
+                    await self._session(session, stop, answer_within_s)
                     backoff = BACKOFF_FIRST_S
                 except (aiohttp.ClientError, OSError, TimeoutError, ConnectionError):
                     pass
@@ -93,9 +99,14 @@ class DrillClient:
             if self.ws is not None:
                 await self.ws.close()
 
-    async def _session(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+    async def _session(
+        self, session: aiohttp.ClientSession, stop: asyncio.Event, answer_within_s: float
+    ) -> None:
+        # The heartbeat's ping wants its pong within half the period.
         async with session.ws_connect(
-            f"{self.url}/ws", timeout=aiohttp.ClientWSTimeout(ws_close=2)
+            f"{self.url}/ws",
+            timeout=aiohttp.ClientWSTimeout(ws_close=2),
+            heartbeat=2 * answer_within_s,
         ) as ws:
             self.ws = ws
             await ws.send_json(
@@ -206,9 +217,16 @@ def make_clients(
 
 
 async def run_load(
-    load: list[DrillClient], stop_saying: asyncio.Event, stop: asyncio.Event
+    load: list[DrillClient], stop_saying: asyncio.Event, stop: asyncio.Event, answer_within_s: float
 ) -> None:
-    """Run the clients: they talk until stop_saying, and stay connected until stop."""
+    """Run the clients: they talk until stop_saying, and stay connected until stop. A connect,
+    handshake or ping left unanswered for answer_within_s counts as a dropped connection."""
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(client.run(session, stop_saying, stop) for client in load))
+    # No total: a websocket lives for the whole drill; only its handshake is bounded here.
+    timeout = aiohttp.ClientTimeout(
+        total=None, sock_connect=answer_within_s, sock_read=answer_within_s
+    )
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await asyncio.gather(
+            *(client.run(session, stop_saying, stop, answer_within_s) for client in load)
+        )

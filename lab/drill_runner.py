@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,8 @@ AFTER_CONVERGED_S = 3
 # Says still on their way when the clients stop talking land (or fail) within this.
 SETTLE_S = 2
 CONVERGE_PROGRESS_EVERY_S = 30
+HISTORY_PAGE = 1000
+HISTORY_ATTEMPTS = 3
 
 
 @dataclass
@@ -58,24 +61,62 @@ async def sample_until(cluster: Cluster, recorder: Recorder, done: asyncio.Event
     return samples
 
 
-async def final_history(url: str, rooms: list[str]) -> dict[str, list[str]]:
-    """Every id each room's stream holds at the end, read through the VIP."""
-    histories: dict[str, list[str]] = {}
-    async with aiohttp.ClientSession() as session:
-        for room in rooms:
-            ids: list[str] = []
-            since = "0-0"
-            while True:
-                params = {"since": since, "limit": "1000"}
-                async with session.get(f"{url}/api/rooms/{room}/history", params=params) as reply:
-                    reply.raise_for_status()
-                    page = await reply.json()
-                ids += [message["id"] for message in page]
-                if len(page) < 1000:
-                    break
-                since = page[-1]["id"]
-            histories[room] = ids
-    return histories
+async def room_history(session: aiohttp.ClientSession, url: str, room: str) -> list[str]:
+    ids: list[str] = []
+    since = "0-0"
+    while True:
+        params = {"since": since, "limit": str(HISTORY_PAGE)}
+        async with session.get(f"{url}/api/rooms/{room}/history", params=params) as reply:
+            reply.raise_for_status()
+            page = await reply.json()
+        ids += [message["id"] for message in page]
+        if len(page) < HISTORY_PAGE:
+            return ids
+        since = page[-1]["id"]
+
+
+async def final_history(
+    cluster: Cluster, rooms: list[str], progress: Callable[[str], None]
+) -> dict[str, list[str]]:
+    """Every id each room's stream holds at the end, read through the VIP. A read with no
+    answer within the probe timeout is tried again on a new connection: one made just before
+    the VIP moved can go on sending to the LB that gave it up."""
+    url = f"http://{cluster.vip}"
+    timeout = aiohttp.ClientTimeout(total=cluster.probe_timeout_s)
+    attempt = 1
+    while True:
+        try:
+            async with aiohttp.ClientSession(
+                timeout=timeout, connector=aiohttp.TCPConnector(force_close=True)
+            ) as session:
+                return {room: await room_history(session, url, room) for room in rooms}
+        except (aiohttp.ClientError, TimeoutError) as error:
+            failure = (
+                f"no answer within {cluster.probe_timeout_s:g} s"
+                if isinstance(error, TimeoutError)
+                else str(error)
+            )
+            health = await asyncio.to_thread(check, cluster)
+            said = (
+                f"history read through the VIP failed ({failure}), attempt {attempt} of "
+                f"{HISTORY_ATTEMPTS}; VIP held by {health.vip_holders}; host's neighbour entry: "
+                f"{neighbour_entry(cluster.vip)}; problems: {'; '.join(health.problems) or 'none'}"
+            )
+            if attempt == HISTORY_ATTEMPTS:
+                raise LabError(said) from error
+            progress(said)
+            attempt += 1
+
+
+def neighbour_entry(address: str) -> str:
+    """How this machine reaches the address on the link (which LB's MAC), for the record."""
+    try:
+        shown = subprocess.run(
+            ["ip", "neigh", "show", address], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"unknown ({error})"
+    return shown.stdout.strip() or "none"
 
 
 async def wait_converged(
@@ -136,7 +177,9 @@ async def run_drill(
     stop_saying, stop_load, stop_sampling = asyncio.Event(), asyncio.Event(), asyncio.Event()
     sampler = asyncio.create_task(sample_until(cluster, recorder, stop_sampling))
     load_clients = make_clients(url, clients, rooms, rate, recorder)
-    load = asyncio.create_task(run_load(load_clients, stop_saying, stop_load))
+    load = asyncio.create_task(
+        run_load(load_clients, stop_saying, stop_load, cluster.probe_timeout_s)
+    )
     steady = min(5.0, duration / 4)
     progress(
         f"{name}: {clients} clients in {rooms} rooms at {rate:g} msg/s each; steady {steady:.0f} s"
@@ -159,7 +202,7 @@ async def run_drill(
     stop_saying.set()
     await asyncio.sleep(SETTLE_S)
     rooms_used = sorted({client.room for client in load_clients})
-    due = await final_history(url, rooms_used)
+    due = await final_history(cluster, rooms_used, progress)
     marks["caught_up"] = await wait_caught_up(load_clients, due, cluster, recorder)
     progress(
         f"{name}: every client had every stored message at {marks['caught_up']:.1f} s"
@@ -171,7 +214,7 @@ async def run_drill(
     await load
     stop_sampling.set()
     samples = await sampler
-    histories = await final_history(url, rooms_used)
+    histories = await final_history(cluster, rooms_used, progress)
     return build_report(
         drill=drill,
         settings={"clients": clients, "rate": rate, "rooms": rooms, "duration": duration},
