@@ -16,7 +16,7 @@ from .drill_load import DrillClient, Recorder, make_clients, run_load
 from .drill_report import build_report
 from .drills import CATALOG, DrillContext
 from .errors import LabError
-from .health import backend_states, check, holds_vip, redis_info
+from .health import backend_states, check, holds_vip, redis_role
 
 AFTER_CONVERGED_S = 3
 # Says still on their way when the clients stop talking land (or fail) within this.
@@ -39,7 +39,7 @@ class Sample:
 def sample(cluster: Cluster, t: float, pool: ThreadPoolExecutor) -> Sample:
     lbs, redis_nodes = cluster.group("lbs"), cluster.group("redis")
     vip = list(pool.map(lambda n: holds_vip(cluster, n), lbs))
-    roles = list(pool.map(lambda n: redis_info(cluster, n).get("role"), redis_nodes))
+    roles = list(pool.map(lambda n: redis_role(cluster, n), redis_nodes))
     backends = list(pool.map(lambda n: backend_states(cluster, n), lbs))
     return Sample(
         t,

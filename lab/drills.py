@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from . import netcut
 from .cluster import Cluster, Node
 from .errors import LabError
-from .health import backend_states, holds_vip, redis_info
+from .health import backend_states, holds_vip, redis_role
 
 KILL_REDIS = "systemctl kill --signal=KILL redis-server; systemctl stop redis-server"
 # How long a drill keeps asking which host to break: emulated VMs under the drill's load can
@@ -45,8 +45,8 @@ class DrillContext:
 
     def master(self) -> Node:
         def is_master(node: Node) -> bool | None:
-            info = redis_info(self.cluster, node)
-            return info.get("role") == "master" if info else None
+            role = redis_role(self.cluster, node)
+            return None if role is None else role == "master"
 
         return self._first("redis", is_master, "Redis master")
 

@@ -69,6 +69,11 @@ def redis_info(cluster: Cluster, node: Node) -> dict:
     return _fields(result.stdout) if result.returncode == 0 else {}
 
 
+def redis_role(cluster: Cluster, node: Node) -> str | None:
+    """ "master" or "slave"; None when the host gave no answer (down, frozen or too slow)."""
+    return redis_info(cluster, node).get("role")
+
+
 def sentinel_view(cluster: Cluster, node: Node) -> dict:
     result = redis_cli(cluster, node, f"sentinel master {cluster.master_name}", sentinel=True)
     return _pairs(result.stdout) if result.returncode == 0 else {}
