@@ -4,8 +4,9 @@ Each client joins one room, says `rate` messages a second with fresh client_ids,
 what was not acked (same client_id, so never stored twice) and, when its connection drops,
 reconnects with `since` = the last id it saw, as the page does. A connection that stops
 answering (its packets going to an LB that no longer holds the VIP) is given up by a
-heartbeat and replaced. The load stops in two steps: first the saying, then (once everyone
-has caught up, or given up on) the connections.
+heartbeat and replaced. The load stops in two steps: first the saying of new messages (the
+unacked ones keep going out until acked, as a page keeps a user's), then (once everyone has
+caught up, or given up on) the connections.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class DrillClient:
         stop: asyncio.Event,
         answer_within_s: float,
     ) -> None:
-        sender = asyncio.create_task(self._say_loop(stop_saying))
+        sender = asyncio.create_task(self._say_loop(stop_saying, stop))
         backoff = BACKOFF_FIRST_S
         try:
             while not stop.is_set():
@@ -181,19 +182,20 @@ class DrillClient:
             _sending.add(task)
             task.add_done_callback(_sending.discard)
 
-    async def _say_loop(self, stop_saying: asyncio.Event) -> None:
+    async def _say_loop(self, stop_saying: asyncio.Event, stop: asyncio.Event) -> None:
         interval = 1 / self.rate
         await asyncio.sleep(random.random() * interval)
-        while not stop_saying.is_set():
-            client_id = uuid.uuid4().hex
-            self.pending[client_id] = (f"drill message from {self.index}", 0.0)
-            self.recorder.sent[client_id] = self.recorder.now()
-            self._send_say(client_id)
+        while not stop.is_set():
+            if not stop_saying.is_set():
+                client_id = uuid.uuid4().hex
+                self.pending[client_id] = (f"drill message from {self.index}", 0.0)
+                self.recorder.sent[client_id] = self.recorder.now()
+                self._send_say(client_id)
             # Unacked messages (unavailable, or lost with a connection) go again with the same
             # id, one per tick and oldest first, so a backlog never trips the rate limit.
             now = self.recorder.now()
             for old_id, (_, last_sent) in self.pending.items():
-                if old_id != client_id and now - last_sent > RESEND_AFTER_S:
+                if now - last_sent > RESEND_AFTER_S:
                     self._send_say(old_id)
                     break
             await asyncio.sleep(interval)
@@ -219,7 +221,8 @@ def make_clients(
 async def run_load(
     load: list[DrillClient], stop_saying: asyncio.Event, stop: asyncio.Event, answer_within_s: float
 ) -> None:
-    """Run the clients: they talk until stop_saying, and stay connected until stop. A connect,
+    """Run the clients: they say new messages until stop_saying, and resend unacked ones and
+    stay connected until stop. A connect,
     handshake or ping left unanswered for answer_within_s counts as a dropped connection."""
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     # No total: a websocket lives for the whole drill; only its handshake is bounded here.

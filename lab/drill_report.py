@@ -52,9 +52,9 @@ def build_report(
     marks: dict,
     problems_at_end: list[str],
 ) -> dict:
-    """`due`: each room's history when the clients stopped talking, which every client must
-    have received; `histories`: the same read again at the very end, against which acked
-    messages are judged."""
+    """`due`: each room's history once the clients had stopped saying new messages and had
+    their last ones acked, which every client must have received; `histories`: the same read
+    again at the very end, against which acked messages are judged."""
     fault = marks["fault"]
     ack_times = sorted(t for _, _, t in recorder.acks.values())
     windows = list(itertools.pairwise(ack_times))
@@ -177,8 +177,8 @@ def table(report: dict) -> str:
             f"{marks['fault']} / {marks['heal']} / {marks['converged']} s",
         ),
         (
-            "load stopped / all caught up",
-            f"{marks['stop']} / {marks['caught_up']} s",
+            "load stopped / all acked / all caught up",
+            f"{marks['stop']} / {marks['all_acked']} / {marks['caught_up']} s",
         ),
         (
             "longest window without an ack",

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from .cluster import Cluster
-from .drill_load import DrillClient, Recorder, make_clients, run_load
+from .drill_load import Recorder, make_clients, run_load
 from .drill_report import build_report
 from .drills import CATALOG, DrillContext
 from .errors import LabError
 from .health import backend_states, check, holds_vip, redis_role
 
 AFTER_CONVERGED_S = 3
-# Says still on their way when the clients stop talking land (or fail) within this.
+# Resends still on their way once every message is acked (or that wait gave up) land
+# (or fail) within this, before the rooms' histories are read.
 SETTLE_S = 2
 CONVERGE_PROGRESS_EVERY_S = 30
 HISTORY_PAGE = 1000
@@ -140,16 +141,12 @@ async def wait_converged(
     return converged, []
 
 
-async def wait_caught_up(
-    load_clients: list[DrillClient],
-    due: dict[str, list[str]],
-    cluster: Cluster,
-    recorder: Recorder,
+async def when_true(
+    condition: Callable[[], bool], within_s: float, recorder: Recorder
 ) -> float | None:
-    """When every client had received every message stored in its room, or None if one had
-    not within the cluster's catch-up timeout (a reconnect can be under way at the end)."""
-    deadline = time.monotonic() + cluster.catch_up_timeout_s
-    while any(client.missing(due[client.room]) for client in load_clients):
+    """When (drill time) the condition held, or None if it did not within `within_s`."""
+    deadline = time.monotonic() + within_s
+    while not condition():
         if time.monotonic() > deadline:
             return None
         await asyncio.sleep(0.2)
@@ -200,15 +197,25 @@ async def run_drill(
 
     marks["stop"] = recorder.now()
     stop_saying.set()
+    # A client reconnecting at the end still has unacked messages to resend, and a client
+    # that is behind still has stored messages to receive; each gets the catch-up timeout.
+    marks["all_acked"] = await when_true(
+        lambda: not any(client.pending for client in load_clients),
+        cluster.catch_up_timeout_s,
+        recorder,
+    )
     await asyncio.sleep(SETTLE_S)
     rooms_used = sorted({client.room for client in load_clients})
     due = await final_history(cluster, rooms_used, progress)
-    marks["caught_up"] = await wait_caught_up(load_clients, due, cluster, recorder)
+    marks["caught_up"] = await when_true(
+        lambda: not any(client.missing(due[client.room]) for client in load_clients),
+        cluster.catch_up_timeout_s,
+        recorder,
+    )
     progress(
-        f"{name}: every client had every stored message at {marks['caught_up']:.1f} s"
-        if marks["caught_up"] is not None
-        else f"{name}: clients still missing messages {cluster.catch_up_timeout_s:g} s after "
-        "the load stopped"
+        f"{name}: load stopped at {marks['stop']:.1f} s; every message acked at "
+        f"{_or_never(marks['all_acked'])}; every client had every stored message at "
+        f"{_or_never(marks['caught_up'])}"
     )
     stop_load.set()
     await load
@@ -226,3 +233,7 @@ async def run_drill(
         marks=marks,
         problems_at_end=problems,
     )
+
+
+def _or_never(t: float | None) -> str:
+    return "never" if t is None else f"{t:.1f} s"
