@@ -222,8 +222,8 @@ async def run_load(
     load: list[DrillClient], stop_saying: asyncio.Event, stop: asyncio.Event, answer_within_s: float
 ) -> None:
     """Run the clients: they say new messages until stop_saying, and resend unacked ones and
-    stay connected until stop. A connect,
-    handshake or ping left unanswered for answer_within_s counts as a dropped connection."""
+    stay connected until stop. A connect, handshake or ping left unanswered for
+    answer_within_s counts as a dropped connection."""
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     # No total: a websocket lives for the whole drill; only its handshake is bounded here.
     timeout = aiohttp.ClientTimeout(

@@ -79,7 +79,7 @@ async def room_history(session: aiohttp.ClientSession, url: str, room: str) -> l
 async def final_history(
     cluster: Cluster, rooms: list[str], progress: Callable[[str], None]
 ) -> dict[str, list[str]]:
-    """Every id each room's stream holds at the end, read through the VIP. A read with no
+    """Every id each room's stream holds now, read through the VIP. A read with no
     answer within the probe timeout is tried again on a new connection: one made just before
     the VIP moved can go on sending to the LB that gave it up."""
     url = f"http://{cluster.vip}"
