@@ -9,43 +9,20 @@ from pyinfra.api import deploy
 from pyinfra.facts.files import File
 from pyinfra.operations import apt, files, server, systemd
 
-from deploy.redis import redis_setting
+from deploy.defaults import APP_DEFAULTS, setting
 from deploy.services import keep_running
 
 HOME = "/opt/datchat"
 WHEELS = f"{HOME}/wheelhouse"
 VENV = f"{HOME}/venv"
 
-DEFAULTS = {
-    "app_port": 8080,
-    "app_history_max": 10000,
-    "app_history_on_join": 50,
-    "app_max_text_chars": 2000,
-    "app_max_frame_bytes": 16384,
-    "app_rate_per_sec": 10.0,
-    "app_rate_burst": 20,
-    # Ack only what a replica also holds: a failover then loses no acked message.
-    "app_ack_replicas": 1,
-    "app_ack_timeout_ms": 1000,
-    # Browser origins allowed besides the page's own, e.g. ["https://chat.example.org"].
-    "app_allowed_origins": [],
-    # The hosts' exact Python (markers such as python_full_version < "3.11.3" depend on it)
-    # and platform, for the wheelhouse. Debian 12: 3.11.2 on x86_64.
-    "app_python_version": "3.11.2",
-    "app_wheel_platforms": [
-        "manylinux_2_17_x86_64",
-        "manylinux2014_x86_64",
-        "manylinux_2_28_x86_64",
-    ],
-}
 
-
-@deploy("dat-chat app node", data_defaults=DEFAULTS)
+@deploy("dat-chat app node", data_defaults=APP_DEFAULTS)
 def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
     data = host.data
     redis_hosts = inventory.get_group("redis")
     sentinels = [
-        f"{member.data.private_address}:{redis_setting(member, 'sentinel_port')}"
+        f"{member.data.private_address}:{setting(member, 'sentinel_port')}"
         for member in redis_hosts
     ]
 
@@ -94,11 +71,11 @@ def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
         user="root",
         group="datchat",
         mode="640",
-        **{key: data.get(key) for key in DEFAULTS},
+        **{key: data.get(key) for key in APP_DEFAULTS},
         address=data.private_address,
         host_name=host.name,
         sentinels=sentinels,
-        sentinel_master_name=redis_setting(redis_hosts[0], "sentinel_master_name"),
+        sentinel_master_name=setting(redis_hosts[0], "sentinel_master_name"),
         redis_password=secrets["redis_password"],
         sentinel_password=secrets["sentinel_password"],
     )

@@ -6,11 +6,13 @@ from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.operations import server
 
+from deploy.defaults import HOST_DEFAULTS
 
-@deploy("Base host settings")
+
+@deploy("Base host settings", data_defaults=HOST_DEFAULTS)
 def prepare_host() -> None:
     # Lab containers get their sysctls when created (their /proc/sys is read-only).
-    if host.data.get("lab_containers"):
+    if host.data.lab_containers:
         return
-    for key, value in (host.data.get("host_sysctls") or {}).items():
+    for key, value in host.data.host_sysctls.items():
         server.sysctl(name=f"Set {key} = {value}", key=key, value=value, persist=True)

@@ -6,29 +6,15 @@ from pyinfra import host, inventory
 from pyinfra.api import deploy
 from pyinfra.operations import apt, files, systemd
 
-from deploy.apps import DEFAULTS as APP_DEFAULTS
+from deploy.defaults import HAPROXY_DEFAULTS, setting
 from deploy.services import keep_running
 from deploy.staged_config import install_checked
 
-DEFAULTS = {
-    "haproxy_frontend_port": 80,
-    "haproxy_stats_port": 8404,
-    "haproxy_maxconn": 20000,
-    # Idle limit of an upgraded websocket; the app's heartbeat (20 s) keeps live ones busy.
-    "haproxy_timeout_tunnel": "1h",
-    # Health checks of /readyz: a node is out after fall x inter ms (lab drills: 500 ms).
-    "haproxy_check_inter_ms": 1000,
-    "haproxy_check_fall": 2,
-    "haproxy_check_rise": 2,
-    # Extra haproxy.cfg sections appended as is, e.g. a TLS frontend.
-    "haproxy_extra_config": "",
-}
 
-
-@deploy("HAProxy", data_defaults=DEFAULTS)
+@deploy("HAProxy", data_defaults=HAPROXY_DEFAULTS)
 def install_haproxy(secrets: dict[str, str]) -> None:
     data = host.data
-    if data.get("lab_containers"):
+    if setting(host, "lab_containers"):
         # Before the package: its postinst starts the unit, which fails in a container.
         dropin = files.put(
             name="Let Debian's haproxy unit run in a lab container",
@@ -42,7 +28,7 @@ def install_haproxy(secrets: dict[str, str]) -> None:
         {
             "name": app.name,
             "address": app.data.private_address,
-            "port": app.data.get("app_port", APP_DEFAULTS["app_port"]),
+            "port": setting(app, "app_port"),
         }
         for app in inventory.get_group("apps")
     ]
@@ -52,7 +38,7 @@ def install_haproxy(secrets: dict[str, str]) -> None:
         dest="/etc/haproxy/haproxy.cfg",
         check="haproxy -c -q -f {path}",
         mode="640",
-        **{key: data.get(key) for key in DEFAULTS},
+        **{key: data.get(key) for key in HAPROXY_DEFAULTS},
         keepalived_vip=data.keepalived_vip,
         address=data.private_address,
         apps=backends,

@@ -6,6 +6,8 @@ import ipaddress
 
 from pyinfra.api.exceptions import DeployError
 
+from deploy.defaults import setting
+
 ROLE_GROUPS = ("redis", "apps", "lbs")
 # A role needs the one it talks to; a part of the site (one component, as the Molecule
 # scenarios deploy) is fine as long as that holds.
@@ -22,7 +24,7 @@ def _address(host) -> ipaddress.IPv4Address:
         raise DeployError(f"host {host.name}: private_address {value!r} is not an IP") from None
 
 
-def check_inventory(inventory, defaults: dict) -> None:
+def check_inventory(inventory) -> None:
     present = {group for group in ROLE_GROUPS if inventory.get_group(group, [])}
     if not present:
         raise DeployError(f"inventory: no host in any of the groups {', '.join(ROLE_GROUPS)}")
@@ -42,7 +44,7 @@ def check_inventory(inventory, defaults: dict) -> None:
         owners[address] = host.name
     redis_hosts = inventory.get_group("redis", [])
     if redis_hosts:
-        quorum = redis_hosts[0].data.get("sentinel_quorum", defaults["sentinel_quorum"])
+        quorum = setting(redis_hosts[0], "sentinel_quorum")
         if not 0 < quorum <= len(redis_hosts):
             raise DeployError(
                 f"host {redis_hosts[0].name}: sentinel_quorum {quorum} needs at least that "
@@ -52,7 +54,7 @@ def check_inventory(inventory, defaults: dict) -> None:
         replicas = len(redis_hosts) - 1
         for key, group in (("redis_min_replicas_to_write", "redis"), ("app_ack_replicas", "apps")):
             for member in inventory.get_group(group, []):
-                wanted = member.data.get(key, defaults[key])
+                wanted = setting(member, key)
                 if wanted > replicas:
                     raise DeployError(
                         f"host {member.name}: {key} {wanted} is more than the {replicas} "
@@ -62,7 +64,7 @@ def check_inventory(inventory, defaults: dict) -> None:
         vip = lb.data.get("keepalived_vip")
         if not vip:
             raise DeployError(f"host {lb.name}: missing 'keepalived_vip'")
-        prefix = lb.data.get("keepalived_vip_prefix", defaults["keepalived_vip_prefix"])
+        prefix = setting(lb, "keepalived_vip_prefix")
         network = ipaddress.ip_interface(f"{_address(lb)}/{prefix}").network
         try:
             vip_address = ipaddress.ip_address(vip)

@@ -7,31 +7,13 @@ from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import apt, files
 
+from deploy.defaults import KEEPALIVED_DEFAULTS
 from deploy.facts import InterfaceOf
 from deploy.services import keep_running
 from deploy.staged_config import install_checked
 
-DEFAULTS = {
-    "keepalived_vip_prefix": 24,
-    # Unique per VRRP group on the network segment.
-    "keepalived_router_id": 51,
-    "keepalived_advert_int": 1,
-    # Priorities follow inventory order: the first LB gets top, each next one step less.
-    "keepalived_priority_top": 150,
-    "keepalived_priority_step": 50,
-    # The HAProxy check: a failing LB loses `weight` priority, more than one step, so the
-    # next LB takes the VIP.
-    "keepalived_check_interval": 1,
-    "keepalived_check_fall": 2,
-    "keepalived_check_rise": 2,
-    "keepalived_check_weight": 60,
-    # Unicast adverts to the other LBs, for networks that drop multicast (some clouds,
-    # vagrant-libvirt).
-    "keepalived_unicast": False,
-}
 
-
-@deploy("keepalived", data_defaults=DEFAULTS)
+@deploy("keepalived", data_defaults=KEEPALIVED_DEFAULTS)
 def install_keepalived() -> None:
     data = host.data
     lbs = inventory.get_group("lbs")
@@ -61,7 +43,7 @@ def install_keepalived() -> None:
         dest="/etc/keepalived/keepalived.conf",
         check="keepalived --config-test -f {path}",
         mode="640",
-        **{key: data.get(key) for key in DEFAULTS},
+        **{key: data.get(key) for key in KEEPALIVED_DEFAULTS},
         keepalived_vip=data.keepalived_vip,
         host_name=host.name,
         address=data.private_address,

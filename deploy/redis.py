@@ -7,40 +7,21 @@ from pyinfra.api import deploy
 from pyinfra.facts.files import FindInFile
 from pyinfra.operations import apt, files, server
 
+from deploy.defaults import REDIS_DEFAULTS, SENTINEL_DEFAULTS
 from deploy.facts import CREDENTIALS, SentinelViews, current_master
 from deploy.services import keep_running
 
-DEFAULTS = {
-    # Redis
-    "redis_port": 6379,
-    # A master that loses every replica stops taking writes after the lag below, so a
-    # partitioned master cannot ack messages the new master will never have.
-    "redis_min_replicas_to_write": 1,
-    "redis_min_replicas_max_lag": 10,
-    # Extra redis.conf lines, e.g. "maxmemory 256mb\nmaxmemory-policy noeviction".
-    "redis_extra_config": "",
-    # Sentinel
-    "sentinel_port": 26379,
-    "sentinel_master_name": "datchat",
-    "sentinel_quorum": 2,
-    # How long the master may be silent before a failover starts; lab drills use 2000.
-    "sentinel_down_after_ms": 5000,
-    "sentinel_failover_timeout_ms": 60000,
-}
+# Redis and Sentinel share the role: one set of defaults for both.
+ROLE_DEFAULTS = {**REDIS_DEFAULTS, **SENTINEL_DEFAULTS}
 
 SENTINEL_CONF = "/etc/redis/sentinel.conf"
-
-
-def redis_setting(member, key: str):
-    """A redis-role setting of a redis host, as other roles (the apps) must read it."""
-    return member.data.get(key, DEFAULTS[key])
 
 
 def addresses(group: str) -> list[str]:
     return [member.data.private_address for member in inventory.get_group(group)]
 
 
-@deploy("Redis and Sentinel", data_defaults=DEFAULTS)
+@deploy("Redis and Sentinel", data_defaults=ROLE_DEFAULTS)
 def install_redis(secrets: dict[str, str]) -> None:
     data = host.data
     address = data.private_address
@@ -54,7 +35,7 @@ def install_redis(secrets: dict[str, str]) -> None:
     # Who is master now, by the Sentinels; the first redis host only on the very first deploy.
     master = current_master(views) or sentinels[0]
     common = {
-        **{key: data.get(key) for key in DEFAULTS},
+        **{key: data.get(key) for key in ROLE_DEFAULTS},
         "address": address,
         "master_address": master,
         "redis_password": secrets["redis_password"],

@@ -10,11 +10,12 @@ from pyinfra import host, inventory
 from pyinfra.api.exceptions import DeployError
 
 from deploy import apps, base, haproxy, keepalived, redis
+from deploy.defaults import setting
 from deploy.inventory_checks import check_inventory
 from deploy.secrets import load_secrets
 from deploy.wheelhouse import build_wheelhouse
 
-check_inventory(inventory, {**redis.DEFAULTS, **keepalived.DEFAULTS, **apps.DEFAULTS})
+check_inventory(inventory)
 if not host.data.get("secrets_file"):
     raise DeployError(f"host {host.name}: missing 'secrets_file' (where generated secrets live)")
 secrets = load_secrets(Path(host.data.secrets_file))
@@ -23,8 +24,9 @@ base.prepare_host()
 if "redis" in host.groups:
     redis.install_redis(secrets=secrets)
 if "apps" in host.groups:
-    app_data = {**apps.DEFAULTS, **host.data.dict()}
-    wheelhouse = build_wheelhouse(app_data["app_python_version"], app_data["app_wheel_platforms"])
+    wheelhouse = build_wheelhouse(
+        setting(host, "app_python_version"), setting(host, "app_wheel_platforms")
+    )
     apps.install_app(secrets=secrets, wheelhouse=wheelhouse)
 if "lbs" in host.groups:
     haproxy.install_haproxy(secrets=secrets)

@@ -1,0 +1,183 @@
+"""Every setting's default, by component: the documented interface of the deploy.
+
+An inventory's group data overrides any of these; the deploy's roles, its inventory checks,
+the control machine's cluster model and the drills all read the same values from here. No
+pyinfra import: the control machine imports this module without it.
+
+    from deploy.defaults import DEFAULTS, setting
+    setting(host, "app_port")  # a pyinfra Host, a lab Node, or a plain dict of host data
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What every host gets before its role (deploy/base.py).
+HOST_DEFAULTS: dict[str, Any] = {
+    # Kernel settings set before the role, e.g. {"net.ipv4.ip_nonlocal_bind": "1"} on the LBs.
+    "host_sysctls": {},
+    # True on Podman lab hosts: their sysctls are set at creation and haproxy needs a drop-in.
+    "lab_containers": False,
+}
+
+REDIS_DEFAULTS: dict[str, Any] = {
+    # The port Redis listens on, on the host's private address and on localhost.
+    "redis_port": 6379,
+    # A master followed by fewer replicas stops taking writes, so a partitioned master cannot
+    # ack messages the new master will never have.
+    "redis_min_replicas_to_write": 1,
+    # Seconds without a replica's ack after which it no longer counts for the rule above.
+    "redis_min_replicas_max_lag": 10,
+    # Extra redis.conf lines, e.g. "maxmemory 256mb\nmaxmemory-policy noeviction".
+    "redis_extra_config": "",
+}
+
+SENTINEL_DEFAULTS: dict[str, Any] = {
+    # The port Sentinel listens on; the apps ask it who the master is.
+    "sentinel_port": 26379,
+    # The name the Sentinels monitor the master under, and the apps ask for.
+    "sentinel_master_name": "datchat",
+    # Sentinels that must agree the master is down before one fails over (at most the redis
+    # hosts' count, which the inventory checks enforce).
+    "sentinel_quorum": 2,
+    # How long the master may be silent before a failover starts; lab drills use 2000.
+    "sentinel_down_after_ms": 5000,
+    # How long a failover may take before another Sentinel may try it again.
+    "sentinel_failover_timeout_ms": 60000,
+}
+
+APP_DEFAULTS: dict[str, Any] = {
+    # The port the chat listens on, on the host's private address; HAProxy's backends use it.
+    "app_port": 8080,
+    # Messages a room's stream keeps (approximately): the gap a reconnecting client can get.
+    "app_history_max": 10000,
+    # Messages sent to a client that joins without the id of the last one it saw.
+    "app_history_on_join": 50,
+    # A longer text is refused (too_large) and its connection stays open.
+    "app_max_text_chars": 2000,
+    # A bigger websocket frame closes its connection, so no client makes a node buffer much.
+    "app_max_frame_bytes": 16384,
+    # Frames per second per connection (a token bucket), so one client cannot flood a room.
+    "app_rate_per_sec": 10.0,
+    # Frames the token bucket lets through at once above that rate.
+    "app_rate_burst": 20,
+    # Ack only what a replica also holds: a failover then loses no acked message.
+    "app_ack_replicas": 1,
+    # How long the wait for those replicas may take before the sender hears "unavailable".
+    "app_ack_timeout_ms": 1000,
+    # Browser origins allowed besides the page's own, e.g. ["https://chat.example.org"].
+    "app_allowed_origins": [],
+    # The hosts' exact Python (Debian 12: 3.11.2), for the wheelhouse: markers such as
+    # python_full_version < "3.11.3" depend on it.
+    "app_python_version": "3.11.2",
+    # The wheel platforms the hosts accept (Debian 12 on x86_64), for the wheelhouse.
+    "app_wheel_platforms": [
+        "manylinux_2_17_x86_64",
+        "manylinux2014_x86_64",
+        "manylinux_2_28_x86_64",
+    ],
+}
+
+HAPROXY_DEFAULTS: dict[str, Any] = {
+    # The port HAProxy serves the chat on, bound on the VIP (on the BACKUP too).
+    "haproxy_frontend_port": 80,
+    # The stats page's port, bound on each LB's private address only, behind a password.
+    "haproxy_stats_port": 8404,
+    # Connections HAProxy holds at once; each costs about 2 file descriptors.
+    "haproxy_maxconn": 20000,
+    # Idle limit of an upgraded websocket; the app's heartbeat (20 s) keeps live ones busy.
+    "haproxy_timeout_tunnel": "1h",
+    # How often each app node's /readyz is checked: a node is out after fall x inter ms.
+    "haproxy_check_inter_ms": 1000,
+    # Failed checks in a row that take a node out (its websockets are cut, clients move).
+    "haproxy_check_fall": 2,
+    # Passed checks in a row that bring it back, so a flapping node gets no clients at once.
+    "haproxy_check_rise": 2,
+    # Extra haproxy.cfg sections appended as is, e.g. a TLS frontend: the one escape hatch.
+    "haproxy_extra_config": "",
+}
+
+KEEPALIVED_DEFAULTS: dict[str, Any] = {
+    # The VIP's prefix length on the LBs' network; the inventory checks want the VIP in it.
+    "keepalived_vip_prefix": 24,
+    # The VRRP virtual router id: unique per VRRP group on the network segment.
+    "keepalived_router_id": 51,
+    # Seconds between VRRP adverts; a BACKUP takes over after about three missed ones.
+    "keepalived_advert_int": 1,
+    # Priorities follow inventory order: the first LB gets top, each next one step less.
+    "keepalived_priority_top": 150,
+    # The priority gap between LBs next to each other in inventory order.
+    "keepalived_priority_step": 50,
+    # Seconds between runs of the HAProxy check script.
+    "keepalived_check_interval": 1,
+    # Failed HAProxy checks in a row before the LB loses `weight` priority.
+    "keepalived_check_fall": 2,
+    # Passed HAProxy checks in a row before it gets that priority back.
+    "keepalived_check_rise": 2,
+    # Priority a failing LB loses: more than one step, so the next LB takes the VIP.
+    "keepalived_check_weight": 60,
+    # Unicast adverts to the other LBs, for networks that drop multicast (some clouds,
+    # vagrant-libvirt).
+    "keepalived_unicast": False,
+}
+
+# The control machine's side: read by the cluster model and the drills, never by a host.
+CONTROL_DEFAULTS: dict[str, Any] = {
+    # How often a drill looks at the hosts: each look is seven SSH commands, which emulated
+    # VMs pay for dearly.
+    "drill_probe_every_s": 0.5,
+    # How long one look at a host (VIP, Redis role, HAProxy's backends) may take before the
+    # host counts as not answering.
+    "probe_timeout_s": 10.0,
+    # How long a drill waits, after healing, for the cluster to be whole again.
+    "drill_converge_timeout_s": 90.0,
+    # How long, once the drill's clients stop talking, they may take to receive everything
+    # stored (one may be reconnecting then).
+    "drill_catch_up_timeout_s": 15.0,
+}
+
+DEFAULTS: dict[str, Any] = {
+    **HOST_DEFAULTS,
+    **REDIS_DEFAULTS,
+    **SENTINEL_DEFAULTS,
+    **APP_DEFAULTS,
+    **HAPROXY_DEFAULTS,
+    **KEEPALIVED_DEFAULTS,
+    **CONTROL_DEFAULTS,
+}
+
+# Keys without a default: the inventory must set them. key -> (hosts that need it, meaning)
+REQUIRED: dict[str, tuple[str, str]] = {
+    "private_address": ("every host", "the address its services bind and its peers use"),
+    "secrets_file": ("every host", "where the generated secrets live (mode 0600, git-ignored)"),
+    "keepalived_vip": ("lbs", "the virtual IP keepalived moves between the LBs"),
+}
+
+# pyinfra's own connection keys: no default here, pyinfra's apply (see its SSH connector).
+CONNECTION: dict[str, str] = {
+    "ssh_hostname": "how the control machine reaches the host (else: its inventory name)",
+    "ssh_port": "the SSH port (else: 22)",
+    "ssh_user": "the SSH user (else: the control machine's SSH config or user)",
+    "ssh_key": "the private key to log in with",
+    "ssh_known_hosts_file": "the known_hosts file to check the host's key against",
+    "ssh_strict_host_key_checking": "what to do with an unknown host key: yes, no, accept-new",
+    "_sudo": "run every operation with sudo (a non-root ssh_user)",
+}
+
+_UNSET = object()
+
+
+def setting(host_or_data: Any, key: str) -> Any:
+    """The host's value of key, else its default; raises KeyError for a key with neither.
+
+    host_or_data is anything with `.data` (a pyinfra Host, the cluster model's Node) or the
+    host's data itself (a dict, or pyinfra's host.data): whatever has a `.get` is the data.
+    """
+    has_get = callable(getattr(type(host_or_data), "get", None))
+    data = host_or_data if has_get else host_or_data.data
+    value = data.get(key, _UNSET)
+    if value is not _UNSET:
+        return value
+    if key in DEFAULTS:
+        return DEFAULTS[key]
+    raise KeyError(f"{key!r}: the host does not set it and it has no default")
