@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from pyinfra.api.exceptions import DeployError
 
-from deploy.defaults import setting
+from deploy.defaults import DEFAULTS, setting
 
 ROLE_GROUPS = ("redis", "apps", "lbs")
 # A role needs the one it talks to; a part of the site (one component, as the Molecule
@@ -22,6 +23,28 @@ def _address(host) -> ipaddress.IPv4Address:
         return ipaddress.ip_address(value)
     except ValueError:
         raise DeployError(f"host {host.name}: private_address {value!r} is not an IP") from None
+
+
+def _like(value: Any, default: Any) -> bool:
+    """Whether value has its default's type: an int may stand for a float, a bool never for
+    an int (Python counts True as 1, a setting must not)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def _check_types(host) -> None:
+    """A wrong type fails late, in a comparison ("2" > 1) on some host, or renders what was
+    not meant (True where Sentinel wants a number)."""
+    for key, default in DEFAULTS.items():
+        value = host.data.get(key, default)
+        if not _like(value, default):
+            raise DeployError(
+                f"host {host.name}: {key} must be {type(default).__name__} "
+                f"(like its default {default!r}), got {type(value).__name__} {value!r}"
+            )
 
 
 def check_inventory(inventory) -> None:
@@ -42,6 +65,7 @@ def check_inventory(inventory) -> None:
                 f"host {host.name}: private_address {address} is also host {owners[address]}'s"
             )
         owners[address] = host.name
+        _check_types(host)
     redis_hosts = inventory.get_group("redis", [])
     if redis_hosts:
         quorum = setting(redis_hosts[0], "sentinel_quorum")

@@ -43,8 +43,8 @@ def run_deploy(tmp_path: Path, groups: dict[str, list[str]]) -> subprocess.Compl
     )
 
 
-def lb(name: str, vip: str) -> str:
-    return host_entry(name, CLUSTER.node(name).address, keepalived_vip=vip)
+def lb(name: str, vip: str, **extra: object) -> str:
+    return host_entry(name, CLUSTER.node(name).address, keepalived_vip=vip, **extra)
 
 
 def same(name: str) -> str:
@@ -54,6 +54,8 @@ def same(name: str) -> str:
 REDIS = [same(node.name) for node in CLUSTER.group("redis")]
 APPS = [same(node.name) for node in CLUSTER.group("apps")]
 LB = CLUSTER.group("lbs")[0].name
+# The first redis host: its sentinel_quorum is the one the checks read.
+REDIS1 = CLUSTER.group("redis")[0]
 
 
 @pytest.mark.parametrize(
@@ -90,6 +92,22 @@ LB = CLUSTER.group("lbs")[0].name
             },
             "redis_min_replicas_to_write 1 is more than the 0 replica(s)",
             id="replicas-that-do-not-exist",
+        ),
+        pytest.param(
+            {"lbs": [lb(LB, CLUSTER.vip, haproxy_check_fall="2")], "apps": APPS, "redis": REDIS},
+            f"host {LB}: haproxy_check_fall must be int (like its default 2), got str '2'",
+            id="wrong-type",
+        ),
+        pytest.param(
+            {
+                "apps": APPS,
+                "redis": [
+                    host_entry(REDIS1.name, REDIS1.address, sentinel_quorum=True),
+                    *REDIS[1:],
+                ],
+            },
+            f"host {REDIS1.name}: sentinel_quorum must be int (like its default 2), got bool True",
+            id="bool-is-not-int",
         ),
     ],
 )
