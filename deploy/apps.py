@@ -7,8 +7,9 @@ from pathlib import Path
 from pyinfra import host, inventory
 from pyinfra.api import deploy
 from pyinfra.facts.files import File
-from pyinfra.operations import apt, files, server, systemd
+from pyinfra.operations import files, server, systemd
 
+from deploy.apt_install import install_role_packages
 from deploy.defaults import APP_DEFAULTS, setting
 from deploy.services import keep_running
 
@@ -26,9 +27,7 @@ def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
         for member in redis_hosts
     ]
 
-    apt.packages(
-        name="Install Python's venv", packages=["python3-venv"], update=True, cache_time=3600
-    )
+    install_role_packages("apps", "Install Python's venv")
     server.user(
         name="Create the unprivileged datchat user",
         user="datchat",

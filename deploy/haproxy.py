@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pyinfra import host, inventory
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import files, systemd
 
+from deploy.apt_install import install_role_packages
 from deploy.defaults import HAPROXY_DEFAULTS, setting
 from deploy.services import keep_running
 from deploy.staged_config import install_checked
@@ -23,7 +24,7 @@ def install_haproxy(secrets: dict[str, str]) -> None:
             mode="644",
         )
         systemd.daemon_reload(name="Reload systemd for the drop-in", _if=dropin.did_change)
-    apt.packages(name="Install HAProxy", packages=["haproxy"], update=True, cache_time=3600)
+    install_role_packages("haproxy", "Install HAProxy")
     backends = [
         {
             "name": app.name,

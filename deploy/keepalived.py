@@ -5,8 +5,9 @@ from __future__ import annotations
 from pyinfra import host, inventory
 from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
-from pyinfra.operations import apt, files
+from pyinfra.operations import files
 
+from deploy.apt_install import install_role_packages
 from deploy.defaults import KEEPALIVED_DEFAULTS
 from deploy.facts import InterfaceOf
 from deploy.services import keep_running
@@ -27,7 +28,7 @@ def install_keepalived() -> None:
     if interface is None:
         raise DeployError(f"host {host.name}: no interface carries {data.private_address}")
 
-    apt.packages(name="Install keepalived", packages=["keepalived"], update=True, cache_time=3600)
+    install_role_packages("keepalived", "Install keepalived")
     for script in ("check_haproxy.sh", "notify.sh"):
         files.put(
             name=f"Install keepalived's {script}",

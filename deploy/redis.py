@@ -5,8 +5,9 @@ from __future__ import annotations
 from pyinfra import host, inventory
 from pyinfra.api import deploy
 from pyinfra.facts.files import FindInFile
-from pyinfra.operations import apt, files, server
+from pyinfra.operations import files, server
 
+from deploy.apt_install import install_role_packages
 from deploy.defaults import REDIS_DEFAULTS, SENTINEL_DEFAULTS
 from deploy.facts import CREDENTIALS, SentinelViews, current_master
 from deploy.services import keep_running
@@ -42,12 +43,7 @@ def install_redis(secrets: dict[str, str]) -> None:
         "sentinel_password": secrets["sentinel_password"],
     }
 
-    apt.packages(
-        name="Install redis-server and redis-sentinel",
-        packages=["redis-server", "redis-sentinel"],
-        update=True,
-        cache_time=3600,
-    )
+    install_role_packages("redis", "Install redis-server and redis-sentinel")
     files.template(
         name="Give root's redis-cli on this host the passwords",
         src="redis/credentials.j2",
