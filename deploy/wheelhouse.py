@@ -2,7 +2,7 @@
 
 It holds the app's wheel and its dependencies at the versions the control machine's venv
 has (the ones the tests ran with), for the hosts' Python and platform. It is built once per
-version of the app's source, so re-deploys ship the same bytes and change nothing.
+version of the app's package, so re-deploys ship the same bytes and change nothing.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import email.parser
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import tomllib
 import zipfile
@@ -26,13 +28,41 @@ APP = ROOT / "app"
 WHEELHOUSES = ROOT / ".state" / "wheelhouse"
 
 
+def _package_files() -> list[Path]:
+    """What the wheel is made of: the metadata and the package, without build leftovers.
+
+    app/deploy/ is left out on purpose: its templates are rendered by the deploy, not shipped
+    in the wheel, so a change there must not rebuild the wheelhouse.
+    """
+    files = [APP / "pyproject.toml"]
+    for path in sorted((APP / "datchat").rglob("*")):
+        parts = path.relative_to(APP).parts
+        leftover = any(p in ("__pycache__", "build") or p.endswith(".egg-info") for p in parts)
+        if path.is_file() and not leftover and path.suffix != ".pyc":
+            files.append(path)
+    return files
+
+
 def source_hash() -> str:
     digest = hashlib.sha256()
-    for path in sorted(APP.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in str(path):
-            digest.update(str(path.relative_to(APP)).encode())
-            digest.update(path.read_bytes())
+    for path in _package_files():
+        digest.update(str(path.relative_to(APP)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _build_app_wheel(target: Path, pip: list[str], env: dict[str, str]) -> None:
+    """The app's wheel, built from a copy of exactly the hashed files: setuptools would add
+    whatever an earlier build left in app/build/ to the wheel."""
+    with tempfile.TemporaryDirectory(prefix="datchat-wheel-") as scratch:
+        source = Path(scratch) / "app"
+        for path in _package_files():
+            copy = source / path.relative_to(APP)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
+        subprocess.run(
+            [*pip, "wheel", "--no-deps", "-w", str(target), str(source)], check=True, env=env
+        )
 
 
 def _pins() -> list[str]:
@@ -99,7 +129,7 @@ def _build(python_version: str, platforms: list[str]) -> Path:
         stale.unlink()
     env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}  # reproducible wheel timestamps
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(target), str(APP)], check=True, env=env)
+    _build_app_wheel(target, pip, env)
     requirements = tomllib.loads((APP / "pyproject.toml").read_text())["project"]["dependencies"]
     constraints = target / "constraints.txt"
     constraints.write_text("\n".join(_pins()) + "\n")
