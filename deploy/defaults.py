@@ -12,6 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
+# The inventory groups the deploy gives a role; any other group (pyinfra names one after the
+# inventory file) carries data only.
+ROLE_GROUPS = ("redis", "apps", "lbs")
+
+# Where the deploy puts what the control machine's probes read on the hosts, and the names
+# they look for: written here once, passed to the templates.
+# root's redis-cli passwords on each redis host (mode 0600).
+REDIS_CREDENTIALS_FILE = "/etc/redis/datchat-credentials"
+# HAProxy's runtime API, local to each LB: backend states, and drains during deploys.
+HAPROXY_ADMIN_SOCKET = "/run/haproxy/admin.sock"
+# The HAProxy backend that holds every app node.
+HAPROXY_BACKEND = "apps"
+
 # What every host gets before its role (deploy/base.py).
 HOST_DEFAULTS: dict[str, Any] = {
     # Kernel settings set before the role, e.g. {"net.ipv4.ip_nonlocal_bind": "1"} on the LBs.
@@ -134,6 +147,9 @@ CONTROL_DEFAULTS: dict[str, Any] = {
     # How long, once the drill's clients stop talking, they may take to receive everything
     # stored (one may be reconnecting then).
     "drill_catch_up_timeout_s": 15.0,
+    # True on an inventory of one component (Molecule's scenarios): tests/infra then runs only
+    # the tests of the roles present; on a whole site a test without hosts is an error.
+    "partial_cluster": False,
 }
 
 DEFAULTS: dict[str, Any] = {

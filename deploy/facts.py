@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pyinfra.api import FactBase
 
-# Written by the redis role (root only): the passwords for redis-cli on the host itself.
-CREDENTIALS = "/etc/redis/datchat-credentials"
+from deploy.defaults import REDIS_CREDENTIALS_FILE
 
 
 class SentinelViews(FactBase):
@@ -23,7 +22,7 @@ class SentinelViews(FactBase):
     def command(self, sentinels: list[str], port: int, master_name: str) -> str:
         addresses = " ".join(sentinels)
         return (
-            f"[ -r {CREDENTIALS} ] || exit 0; . {CREDENTIALS}; "
+            f"[ -r {REDIS_CREDENTIALS_FILE} ] || exit 0; . {REDIS_CREDENTIALS_FILE}; "
             'REDISCLI_AUTH="$SENTINEL_PASSWORD"; export REDISCLI_AUTH; '
             f"for s in {addresses}; do "
             f"timeout 2 redis-cli --no-auth-warning -h $s -p {port} sentinel master {master_name} "

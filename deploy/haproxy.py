@@ -7,7 +7,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import files, systemd
 
 from deploy.apt_install import install_role_packages
-from deploy.defaults import HAPROXY_DEFAULTS, setting
+from deploy.defaults import HAPROXY_ADMIN_SOCKET, HAPROXY_BACKEND, HAPROXY_DEFAULTS, setting
 from deploy.services import keep_running
 from deploy.staged_config import install_checked
 
@@ -43,6 +43,8 @@ def install_haproxy(secrets: dict[str, str]) -> None:
         keepalived_vip=data.keepalived_vip,
         address=data.private_address,
         apps=backends,
+        admin_socket=HAPROXY_ADMIN_SOCKET,
+        backend_name=HAPROXY_BACKEND,
         haproxy_stats_password=secrets["haproxy_stats_password"],
     )
     # A reload keeps established websockets on the old process until they end.

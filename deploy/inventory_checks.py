@@ -7,9 +7,8 @@ from typing import Any
 
 from pyinfra.api.exceptions import DeployError
 
-from deploy.defaults import DEFAULTS, setting
+from deploy.defaults import DEFAULTS, ROLE_GROUPS, setting
 
-ROLE_GROUPS = ("redis", "apps", "lbs")
 # A role needs the one it talks to; a part of the site (one component, as the Molecule
 # scenarios deploy) is fine as long as that holds.
 NEEDS = {"apps": ("redis", "the Sentinels it asks for the master"), "lbs": ("apps", "its backends")}

@@ -8,8 +8,8 @@ from pyinfra.facts.files import FindInFile
 from pyinfra.operations import files, server
 
 from deploy.apt_install import install_role_packages
-from deploy.defaults import REDIS_DEFAULTS, SENTINEL_DEFAULTS
-from deploy.facts import CREDENTIALS, SentinelViews, current_master
+from deploy.defaults import REDIS_CREDENTIALS_FILE, REDIS_DEFAULTS, SENTINEL_DEFAULTS
+from deploy.facts import SentinelViews, current_master
 from deploy.services import keep_running
 
 # Redis and Sentinel share the role: one set of defaults for both.
@@ -47,7 +47,7 @@ def install_redis(secrets: dict[str, str]) -> None:
     files.template(
         name="Give root's redis-cli on this host the passwords",
         src="redis/credentials.j2",
-        dest=CREDENTIALS,
+        dest=REDIS_CREDENTIALS_FILE,
         user="root",
         group="root",
         mode="600",
@@ -124,7 +124,7 @@ def install_redis(secrets: dict[str, str]) -> None:
             server.shell(
                 name=f"Tune the running Sentinel: {pairs}",
                 commands=[
-                    f". {CREDENTIALS}; REDISCLI_AUTH=$SENTINEL_PASSWORD "
+                    f". {REDIS_CREDENTIALS_FILE}; REDISCLI_AUTH=$SENTINEL_PASSWORD "
                     f"redis-cli --no-auth-warning -h {address} -p {data.sentinel_port} "
                     f"sentinel set {data.sentinel_master_name} {pairs}"
                 ],
