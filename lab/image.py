@@ -13,13 +13,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import LabError
+from cluster.errors import LabError
+from deploy.packages import all_packages
+
 from .podman import LABEL, podman, podman_json
 
 IMAGE_NAME = "localhost/datchat-lab-host"
 SUITE = "bookworm"
 # What every host needs before the deploy: an init, SSH for the control machine, Python for
-# pyinfra's facts, iproute2/iptables for the VIP and the fault primitives.
+# pyinfra's facts, iproute2/iptables for the VIP and the fault primitives. Then every package
+# a role of the deploy installs, baked in with its service disabled (customize.sh), so the
+# deploy's install steps find them and skip apt.
 PACKAGES = (
     "systemd",
     "systemd-sysv",
@@ -31,6 +35,7 @@ PACKAGES = (
     "python3",
     "procps",
     "ca-certificates",
+    *all_packages(),
 )
 CUSTOMIZE = Path(__file__).parent / "image" / "customize.sh"
 

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .errors import LabError
+from cluster.errors import LabError
 
 CONTAINERS_CONF = Path(__file__).with_name("containers.conf")
 # Every object the lab creates carries this label with the lab's name, so `down` removes

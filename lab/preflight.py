@@ -8,8 +8,9 @@ import os
 import shutil
 import subprocess
 
-from .errors import LabError
-from .inventory import LabSpec
+from cluster.errors import LabError
+from cluster.lab_site import LabSite
+
 from .podman import LABEL, podman, podman_json
 
 
@@ -27,30 +28,30 @@ def check_podman() -> None:
         raise LabError(f"podman is not usable here ({last}); see ../shared/LAB-NOTES.md")
 
 
-def _our_network(spec: LabSpec) -> dict | None:
+def _our_network(site: LabSite) -> dict | None:
     for network in podman_json("network", "ls", "--format", "json"):
-        if network["name"] == spec.network_name:
+        if network["name"] == site.network_name:
             return network
     return None
 
 
-def check_subnet_free(spec: LabSpec) -> None:
+def check_subnet_free(site: LabSite) -> None:
     """The lab's subnet must not be used by another Podman network or a host route."""
     for network in podman_json("network", "ls", "--format", "json"):
-        if (network.get("labels") or {}).get(LABEL) == spec.name:
+        if (network.get("labels") or {}).get(LABEL) == site.name:
             continue
         for subnet in network.get("subnets") or []:
-            if ipaddress.ip_network(subnet["subnet"]).overlaps(spec.subnet):
+            if ipaddress.ip_network(subnet["subnet"]).overlaps(site.subnet):
                 raise LabError(
-                    f"subnet {spec.subnet} is used by Podman network {network['name']!r}: "
+                    f"subnet {site.subnet} is used by Podman network {network['name']!r}: "
                     f"remove it or change lab_subnet in the inventory's group data"
                 )
-        if network["name"] == spec.network_name:
+        if network["name"] == site.network_name:
             raise LabError(
-                f"a Podman network named {spec.network_name!r} exists but was not made by "
+                f"a Podman network named {site.network_name!r} exists but was not made by "
                 f"this lab: remove it (podman network rm) or change lab_name"
             )
-    ours = _our_network(spec)
+    ours = _our_network(site)
     bridge = (ours or {}).get("network_interface")
     routes = json.loads(
         subprocess.run(["ip", "-j", "route"], capture_output=True, text=True, check=True).stdout
@@ -59,14 +60,14 @@ def check_subnet_free(spec: LabSpec) -> None:
         destination = route.get("dst")
         if destination in (None, "default") or route.get("dev") == bridge:
             continue
-        if ipaddress.ip_network(destination, strict=False).overlaps(spec.subnet):
+        if ipaddress.ip_network(destination, strict=False).overlaps(site.subnet):
             raise LabError(
-                f"subnet {spec.subnet} overlaps route {destination} on {route.get('dev')}: "
+                f"subnet {site.subnet} overlaps route {destination} on {route.get('dev')}: "
                 f"change lab_subnet in the inventory's group data"
             )
 
 
-def preflight(spec: LabSpec) -> None:
+def preflight(site: LabSite) -> None:
     check_root()
     check_podman()
-    check_subnet_free(spec)
+    check_subnet_free(site)

@@ -20,3 +20,7 @@ chroot "$root" systemctl mask \
 # Containers get their address from Podman; the image must not carry one host's name.
 : > "$root/etc/hostname"
 rm -f "$root/etc/machine-id" && : > "$root/etc/machine-id"
+
+# The roles' packages are baked in (lab/image.py); their services start only where the deploy
+# has configured them, on the hosts of their role.
+chroot "$root" systemctl disable redis-server redis-sentinel haproxy keepalived

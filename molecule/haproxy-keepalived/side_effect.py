@@ -8,9 +8,9 @@ import os
 import time
 from pathlib import Path
 
-from lab.cluster import Cluster
-from lab.drills import CATALOG, DrillContext
-from lab.health import holds_vip
+from cluster.model import Cluster
+from cluster.probes import holds_vip
+from drills.catalog import CATALOG, DrillContext
 
 TIMEOUT_S = 30
 

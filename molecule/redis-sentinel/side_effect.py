@@ -8,9 +8,9 @@ import os
 import time
 from pathlib import Path
 
-from lab.cluster import Cluster
-from lab.drills import CATALOG, DrillContext
-from lab.health import check
+from cluster.health import check
+from cluster.model import Cluster
+from drills.catalog import CATALOG, DrillContext
 
 TIMEOUT_S = 90
 

@@ -11,10 +11,12 @@ import os
 
 import pytest
 
-from lab.cluster import ROOT, Cluster
-from lab.drill_report import plot, public, table
-from lab.drill_runner import run_drill
-from lab.drills import CATALOG
+from cluster.model import Cluster
+from cluster.paths import ROOT
+from drills.catalog import CATALOG
+from drills.plot import plot
+from drills.report import public, table
+from drills.runner import run_drill
 
 pytestmark = [pytest.mark.drill, pytest.mark.timeout(300)]
 

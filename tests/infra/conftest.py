@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import testinfra
 
-from lab.cluster import ROOT, Cluster
+from cluster.model import Cluster
+from cluster.paths import ROOT
 
 INVENTORY = os.environ.get("DATCHAT_INVENTORY", str(ROOT / "inventories" / "lab.py"))
 CLUSTER = Cluster(INVENTORY)
@@ -41,11 +42,18 @@ def _absent_role(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A cluster of one component (a Molecule scenario) runs only the tests of its roles: the
-    others are deselected, visibly, not skipped."""
+    others are deselected, visibly, not skipped. Any other cluster (the lab, Vagrant, real
+    hosts) runs every test: one that would be deselected there is an error."""
     absent = [item for item in items if HERE in item.path.parents and _absent_role(item)]
-    if absent:
-        config.hook.pytest_deselected(items=absent)
-        items[:] = [item for item in items if item not in absent]
+    if not absent:
+        return
+    if not CLUSTER.nodes[0].data.get("partial_cluster", False):
+        raise pytest.UsageError(
+            f"{INVENTORY} is a whole site (no partial_cluster), yet these tests found no host "
+            "to run on: " + ", ".join(item.nodeid for item in absent)
+        )
+    config.hook.pytest_deselected(items=absent)
+    items[:] = [item for item in items if item not in absent]
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +68,7 @@ def on_host(name: str):
     if name not in _hosts:
         node = CLUSTER.node(name)
         _hosts[name] = testinfra.get_host(
-            f"ssh://{name}", ssh_config=str(CLUSTER.ssh_config), sudo=bool(CLUSTER.sudo(node))
+            f"ssh://{name}", ssh_config=str(CLUSTER.ssh_config), sudo=node.sudo
         )
     return _hosts[name]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.cluster import ROOT
+from cluster.paths import ROOT
 
 from .conftest import CLUSTER
 

@@ -13,16 +13,16 @@ def listeners(host: str, port: int) -> set[str]:
 
 
 @pytest.mark.parametrize("host", names("redis"))
-@pytest.mark.parametrize("port", [CLUSTER.redis_port, CLUSTER.sentinel_port])
-def test_redis_and_sentinel_listen_on_private_address_and_loopback_only(host, port):
-    address = CLUSTER.node(host).address
+@pytest.mark.parametrize("key", ["redis_port", "sentinel_port"])
+def test_redis_and_sentinel_listen_on_private_address_and_loopback_only(host, key):
+    address, port = CLUSTER.node(host).address, CLUSTER.node(host).data[key]
     assert listeners(host, port) == {f"tcp://{address}:{port}", f"tcp://127.0.0.1:{port}"}
 
 
 @pytest.mark.parametrize("host", names("apps"))
 def test_app_listens_on_its_private_address_only(host):
-    address = CLUSTER.node(host).address
-    assert listeners(host, CLUSTER.app_port) == {f"tcp://{address}:{CLUSTER.app_port}"}
+    address, port = CLUSTER.node(host).address, CLUSTER.node(host).data["app_port"]
+    assert listeners(host, port) == {f"tcp://{address}:{port}"}
 
 
 @pytest.mark.parametrize("host", names("lbs"))

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from lab.health import check, redis_cli, redis_info
+from cluster.health import check
+from cluster.probes import redis_cli, redis_info
 
 from .conftest import CLUSTER, changed_operations, deploy
 
@@ -33,7 +34,12 @@ def test_second_deploy_changes_nothing():
 def test_redeploy_after_a_failover_keeps_the_new_master():
     before = master_name()
     sentinel = CLUSTER.group("redis")[0]
-    forced = redis_cli(CLUSTER, sentinel, f"sentinel failover {CLUSTER.master_name}", sentinel=True)
+    forced = redis_cli(
+        CLUSTER,
+        sentinel,
+        f"sentinel failover {sentinel.data['sentinel_master_name']}",
+        sentinel=True,
+    )
     assert "OK" in forced.stdout, forced.stdout + forced.stderr
     deadline = time.monotonic() + 60
     while (after := master_name()) == before or not check(CLUSTER).ok:

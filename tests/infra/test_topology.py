@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.health import backend_states, holds_vip, redis_info, sentinel_view
+from cluster.probes import backend_states, holds_vip, redis_info, sentinel_view
 
 from .conftest import CLUSTER, names, on_host
 
@@ -39,7 +39,7 @@ def test_sentinel_agrees_on_the_master_and_sees_everyone(host, roles):
     assert view["ip"] == CLUSTER.node(master).address
     assert int(view["num-other-sentinels"]) == others
     assert int(view["num-slaves"]) == others
-    assert int(view["quorum"]) == CLUSTER.group("redis")[0].setting("sentinel_quorum", 2)
+    assert int(view["quorum"]) == CLUSTER.node(host).data["sentinel_quorum"]
 
 
 @pytest.mark.parametrize("host", names("redis"))

@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from lab import hosts
-from lab.faults import Faults
-from lab.inventory import load_lab
+from cluster.model import Cluster
+from drills.faults import heal_all
+from lab import containers
 
 SMALL = Path(__file__).parent / "inventories" / "small.py"
 
 
 @pytest.fixture(scope="session")
-def small_spec():
-    return load_lab(SMALL)
+def small_cluster() -> Cluster:
+    return Cluster(SMALL)
 
 
 @pytest.fixture(scope="module")
-def small_lab(small_spec):
-    hosts.up(small_spec, progress=lambda line: None)
-    yield small_spec
-    Faults(small_spec).heal()
-    hosts.down(small_spec, progress=lambda line: None)
+def small_lab(small_cluster):
+    containers.up(small_cluster, progress=lambda line: None)
+    yield small_cluster
+    heal_all(small_cluster)
+    containers.down(small_cluster, progress=lambda line: None)

@@ -12,7 +12,7 @@ import asyncio
 
 from aiohttp import web
 
-from lab.drill_load import Recorder, make_clients, run_load
+from drills.load import Recorder, make_clients, run_load
 
 ANSWER_WITHIN_S = 0.5
 

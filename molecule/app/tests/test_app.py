@@ -9,11 +9,11 @@ import uuid
 
 import aiohttp
 
-from lab.cluster import Cluster
+from cluster.model import Cluster
 
 CLUSTER = Cluster(os.environ["DATCHAT_INVENTORY"])
 APP = CLUSTER.group("apps")[0]
-URL = f"http://{APP.address}:{CLUSTER.app_port}"
+URL = f"http://{APP.address}:{APP.data['app_port']}"
 
 
 def test_app_is_ready_against_its_redis():

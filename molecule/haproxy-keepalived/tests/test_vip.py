@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.cluster import Cluster
-from lab.health import backend_states, holds_vip
+from cluster.model import Cluster
+from cluster.probes import backend_states, holds_vip
 from tests.infra.conftest import on_host
 
 CLUSTER = Cluster(os.environ["DATCHAT_INVENTORY"])

@@ -13,3 +13,5 @@ keepalived_vip = "192.168.62.100"
 sentinel_quorum = 1
 redis_min_replicas_to_write = 0
 app_ack_replicas = 0
+# One component, not the whole site: tests/infra runs only the tests of the roles present.
+partial_cluster = True

@@ -8,3 +8,5 @@ lab_state_dir = str(Path(__file__).resolve().parents[3] / ".state" / lab_name)
 ssh_key = f"{lab_state_dir}/id_ed25519"
 ssh_known_hosts_file = f"{lab_state_dir}/known_hosts"
 secrets_file = f"{lab_state_dir}/secrets.json"
+# One component, not the whole site: tests/infra runs only the tests of the roles present.
+partial_cluster = True

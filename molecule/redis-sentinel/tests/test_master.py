@@ -6,8 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from lab.cluster import Cluster
-from lab.health import redis_info
+from cluster.model import Cluster
+from cluster.probes import redis_info
 
 CLUSTER = Cluster(os.environ["DATCHAT_INVENTORY"])
 RECORD = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "side_effect.json")

@@ -22,14 +22,11 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from datchat.protocol import stream_id_key
+
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 2.0
 RESEND_AFTER_S = 1.0
-
-
-def id_key(stream_id: str) -> tuple[int, int]:
-    millis, _, sequence = stream_id.partition("-")
-    return int(millis), int(sequence)
 
 
 @dataclass
@@ -68,8 +65,8 @@ class DrillClient:
 
     def missing(self, stored: list[str]) -> set[str]:
         """The ids of `stored` (its room's history) this client should have seen and has not."""
-        baseline = id_key(self.recorder.first_join.get(self.index, (self.room, "0-0"))[1])
-        return {sid for sid in stored if id_key(sid) > baseline} - self.seen
+        baseline = stream_id_key(self.recorder.first_join.get(self.index, (self.room, "0-0"))[1])
+        return {sid for sid in stored if stream_id_key(sid) > baseline} - self.seen
 
     async def run(
         self,
@@ -165,10 +162,10 @@ class DrillClient:
         if stream_id in self.seen:
             recorder.duplicates[self.index] += 1
             return
-        if self.last_id is not None and id_key(stream_id) < id_key(self.last_id):
+        if self.last_id is not None and stream_id_key(stream_id) < stream_id_key(self.last_id):
             recorder.out_of_order[self.index] += 1
         self.seen.add(stream_id)
-        if self.last_id is None or id_key(stream_id) > id_key(self.last_id):
+        if self.last_id is None or stream_id_key(stream_id) > stream_id_key(self.last_id):
             self.last_id = stream_id
         latency = time.time() - message["ts"] / 1000
         recorder.deliveries[self.index].append((stream_id, recorder.now(), latency))

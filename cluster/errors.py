@@ -1,4 +1,4 @@
-"""The one exception the lab CLI turns into a one-line message and a non-zero exit."""
+"""The one exception the `datchat-lab` CLI turns into a one-line message and a non-zero exit."""
 
 
 class LabError(Exception):

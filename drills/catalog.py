@@ -1,22 +1,20 @@
 """The drill catalog: what each drill breaks, and how it heals.
 
 Faults are injected over SSH inside the hosts, so every drill runs against the local lab,
-a Vagrant lab or real hosts. "Power off" uses the Podman lab's own primitive where there is
-one, `virsh destroy` for Vagrant's libvirt VMs, and on other hosts kills every service of the
-role instead.
+a Vagrant lab or real hosts; "power off" takes the primitive the host has (drills/faults.py).
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import netcut
-from .cluster import Cluster, Node
-from .errors import LabError
-from .health import backend_states, holds_vip, redis_role
+from cluster.errors import LabError
+from cluster.model import Cluster, Node
+from cluster.probes import backend_states, holds_vip, redis_role
+
+from . import faults, netcut
 
 KILL_REDIS = "systemctl kill --signal=KILL redis-server; systemctl stop redis-server"
 # How long a drill keeps asking which host to break: emulated VMs under the drill's load can
@@ -25,23 +23,14 @@ VICTIM_PATIENCE_S = 60
 
 
 class DrillContext:
-    """What a drill may touch: the cluster, and the lab's power switch if it is a lab."""
+    """What a drill may touch: the cluster, and what it broke (to heal it)."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.memory: dict[str, Node] = {}
-        self.faults = None
-        if cluster.lab_name:
-            from .faults import Faults
-            from .inventory import load_lab
-
-            self.faults = Faults(load_lab(cluster.inventory))
 
     def sh(self, node: Node, command: str) -> str:
-        result = self.cluster.run(node, command, timeout=60)
-        if result.returncode != 0:
-            raise LabError(f"{node.name}: `{command}` failed: {result.stderr.strip()}")
-        return result.stdout
+        return self.cluster.run_checked(node, command)
 
     def master(self) -> Node:
         def is_master(node: Node) -> bool | None:
@@ -70,9 +59,6 @@ class DrillContext:
                 )
             time.sleep(1)
 
-    def run_on(self, name: str, command: str) -> str:
-        return self.sh(self.cluster.node(name), command)
-
 
 @dataclass(frozen=True)
 class Drill:
@@ -82,6 +68,9 @@ class Drill:
     heal: Callable[[DrillContext], None]
     # Seconds the fault stays before heal(); long enough for the failover it should cause.
     hold_s: float
+    # The fault leaves a working majority (a Sentinel quorum and a replica to promote), so the
+    # chat must ack again before the heal, not only after it.
+    majority_survives: bool = False
 
 
 def _kill_master(ctx: DrillContext) -> None:
@@ -105,41 +94,24 @@ def _thaw_master(ctx: DrillContext) -> None:
 def _partition_master(ctx: DrillContext) -> None:
     victim = ctx.memory["victim"] = ctx.master()
     others = [n for n in ctx.cluster.group("redis") if n.name != victim.name]
-    netcut.cut(ctx.run_on, {victim.name: victim.address}, {n.name: n.address for n in others})
+    netcut.cut(
+        faults.runner(ctx.cluster),
+        {victim.name: victim.address},
+        {n.name: n.address for n in others},
+    )
 
 
 def _heal_partition(ctx: DrillContext) -> None:
-    netcut.heal(ctx.run_on, [n.name for n in ctx.cluster.group("redis")])
-
-
-def _virsh(*args: str) -> None:
-    result = subprocess.run(
-        ["virsh", "-c", "qemu:///system", *args], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise LabError(f"virsh {' '.join(args)}: {result.stderr.strip()}")
+    netcut.heal(faults.runner(ctx.cluster), [n.name for n in ctx.cluster.group("redis")])
 
 
 def _power_off_vip_holder(ctx: DrillContext) -> None:
-    holder = ctx.memory["victim"] = ctx.vip_holder()
-    domain_prefix = holder.setting("vagrant_domain_prefix", None)
-    if ctx.faults is not None:
-        ctx.faults.kill(holder.name)
-    elif domain_prefix is not None:
-        _virsh("destroy", f"{domain_prefix}{holder.name}")  # pulls the VM's plug
-    else:
-        ctx.sh(holder, "systemctl kill --signal=KILL keepalived haproxy")
+    ctx.memory["victim"] = ctx.vip_holder()
+    faults.power_off(ctx.cluster, ctx.memory["victim"])
 
 
 def _power_on_victim(ctx: DrillContext) -> None:
-    victim = ctx.memory["victim"]
-    domain_prefix = victim.setting("vagrant_domain_prefix", None)
-    if ctx.faults is not None:
-        ctx.faults.start(victim.name)
-    elif domain_prefix is not None:
-        _virsh("start", f"{domain_prefix}{victim.name}")
-    else:
-        ctx.sh(victim, "systemctl start keepalived haproxy")
+    faults.power_on(ctx.cluster, ctx.memory["victim"])
 
 
 def _stop_haproxy_on_vip_holder(ctx: DrillContext) -> None:
@@ -197,12 +169,12 @@ CATALOG = {
     drill.name: drill
     for drill in (
         Drill("redis-master-kill", "SIGKILL the master's redis-server; it stays down until heal",
-              _kill_master, _start_victim_redis, hold_s=8),
+              _kill_master, _start_victim_redis, hold_s=8, majority_survives=True),
         Drill("redis-master-freeze", "SIGSTOP the master longer than down-after, then SIGCONT",
-              _freeze_master, _thaw_master, hold_s=6),
+              _freeze_master, _thaw_master, hold_s=6, majority_survives=True),
         Drill("redis-master-partition",
               "cut the master from the other redis hosts; app nodes still reach it",
-              _partition_master, _heal_partition, hold_s=14),
+              _partition_master, _heal_partition, hold_s=14, majority_survives=True),
         Drill("lb-master-kill", "power off the VIP holder", _power_off_vip_holder,
               _power_on_victim, hold_s=6),
         Drill("lb-haproxy-stop", "stop HAProxy on the VIP holder (the track script moves the VIP)",
@@ -212,6 +184,7 @@ CATALOG = {
         Drill("app-rolling-restart", "restart every app node, one at a time, waiting for UP",
               _rolling_restart, _nothing, hold_s=0),
         Drill("sentinel-minority-loss", "stop one Sentinel, then kill the master",
-              _lose_a_sentinel_then_the_master, _restore_sentinel_and_master, hold_s=8),
+              _lose_a_sentinel_then_the_master, _restore_sentinel_and_master, hold_s=8,
+              majority_survives=True),
     )
 }  # fmt: skip

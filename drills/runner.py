@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from .cluster import Cluster
-from .drill_load import Recorder, make_clients, run_load
-from .drill_report import build_report
-from .drills import CATALOG, DrillContext
-from .errors import LabError
-from .health import backend_states, check, holds_vip, redis_role
+from cluster.errors import LabError
+from cluster.health import ask_each, check
+from cluster.model import Cluster
+from cluster.probes import backend_states, holds_vip, redis_role
+
+from .catalog import CATALOG, DrillContext
+from .load import Recorder, make_clients, run_load
+from .report import build_report
 
 AFTER_CONVERGED_S = 3
 # Resends still on their way once every message is acked (or that wait gave up) land
@@ -39,16 +41,14 @@ class Sample:
 
 def sample(cluster: Cluster, t: float, pool: ThreadPoolExecutor) -> Sample:
     lbs, redis_nodes = cluster.group("lbs"), cluster.group("redis")
-    vip = list(pool.map(lambda n: holds_vip(cluster, n), lbs))
-    roles = list(pool.map(lambda n: redis_role(cluster, n), redis_nodes))
-    backends = list(pool.map(lambda n: backend_states(cluster, n), lbs))
+    vip = ask_each(pool, lambda n: holds_vip(cluster, n), lbs)
+    roles = ask_each(pool, lambda n: redis_role(cluster, n), redis_nodes)
     return Sample(
         t,
-        [n.name for n, held in zip(lbs, vip, strict=True) if held],
-        [n.name for n, role in zip(redis_nodes, roles, strict=True) if role == "master"],
-        {n.name: states for n, states in zip(lbs, backends, strict=True)},
-        [n.name for n, held in zip(lbs, vip, strict=True) if held is None]
-        + [n.name for n, role in zip(redis_nodes, roles, strict=True) if role is None],
+        [name for name, held in vip.items() if held],
+        [name for name, role in roles.items() if role == "master"],
+        ask_each(pool, lambda n: backend_states(cluster, n), lbs),
+        [name for name, answer in {**vip, **roles}.items() if answer is None],
     )
 
 

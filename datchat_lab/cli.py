@@ -1,4 +1,8 @@
-"""`datchat-lab`: the local lab from the command line."""
+"""`datchat-lab`: the lab, the cluster and the drills from the command line.
+
+It sits above `lab/` (the Podman substrate), `cluster/` (any deployed cluster) and `drills/`,
+since it drives all three; none of them imports it.
+"""
 
 from __future__ import annotations
 
@@ -11,52 +15,58 @@ import sys
 import time
 from pathlib import Path
 
-from . import hosts, ssh
-from .cluster import ROOT, Cluster
-from .drill_report import plot, public, table
-from .drill_runner import run_drill
-from .drills import CATALOG
-from .errors import LabError
-from .health import check
-from .image import build_image, image_present, image_ref, remove_images
-from .inventory import LabSpec, load_lab
-from .status import print_status
+from cluster import ssh
+from cluster.errors import LabError
+from cluster.health import check
+from cluster.model import Cluster
+from cluster.paths import ROOT
+from cluster.status import print_status
+from drills.catalog import CATALOG
+from drills.plot import plot
+from drills.report import public, table
+from drills.runner import run_drill
+from lab import containers
+from lab.image import build_image, image_present, image_ref, remove_images
 
 DEFAULT_INVENTORY = "inventories/lab.py"
 
 
-def cmd_up(spec: LabSpec, args: argparse.Namespace) -> int:
-    hosts.up(spec)
+def cmd_up(cluster: Cluster, args: argparse.Namespace) -> int:
+    containers.up(cluster)
     return 0
 
 
-def cmd_down(spec: LabSpec, args: argparse.Namespace) -> int:
-    hosts.down(spec)
+def cmd_down(cluster: Cluster, args: argparse.Namespace) -> int:
+    containers.down(cluster)
     if args.images:
         for image in remove_images():
             print(f"image: {image} removed")
     return 0
 
 
-def cmd_status(spec: LabSpec, args: argparse.Namespace) -> int:
-    print_status(spec)
+def cmd_status(cluster: Cluster, args: argparse.Namespace) -> int:
+    substrate = None
+    if cluster.lab is not None:
+        states = containers.container_states(cluster)
+        substrate = {host: state.status for host, state in states.items()}
+    print_status(cluster, substrate)
     return 0
 
 
-def cmd_hosts(spec: LabSpec, args: argparse.Namespace) -> int:
+def cmd_hosts(cluster: Cluster, args: argparse.Namespace) -> int:
     """How to reach each host over SSH, as JSON (the shape of Molecule's instance config)."""
     print(
         json.dumps(
             [
                 {
-                    "instance": host.name,
-                    "address": host.address,
-                    "user": spec.ssh_user,
-                    "port": 22,
-                    "identity_file": str(spec.ssh_key),
+                    "instance": node.name,
+                    "address": node.data.get("ssh_hostname", node.address),
+                    "user": node.data.get("ssh_user", "root"),
+                    "port": node.data.get("ssh_port", 22),
+                    "identity_file": node.data.get("ssh_key"),
                     "connection": "ssh",
                 }
-                for host in spec.hosts
+                for node in cluster.nodes
             ],
             indent=1,
         )
@@ -64,19 +74,18 @@ def cmd_hosts(spec: LabSpec, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ssh(spec: LabSpec, args: argparse.Namespace) -> int:
-    host = spec.host(args.host)
-    command = ssh.ssh_command(spec, host, *args.command)
+def cmd_ssh(cluster: Cluster, args: argparse.Namespace) -> int:
+    command = ssh.command(cluster.ssh_config, cluster.node(args.host).name, *args.command)
     os.execvp(command[0], command)
 
 
-def cmd_exec(spec: LabSpec, args: argparse.Namespace) -> int:
+def cmd_exec(cluster: Cluster, args: argparse.Namespace) -> int:
     if not args.command:
         raise LabError("exec: give a command after --, e.g. datchat-lab exec lb1 -- ip addr")
-    return hosts.exec_in(spec, spec.host(args.host), args.command)
+    return containers.exec_in(cluster, cluster.node(args.host), args.command)
 
 
-def cmd_deploy(spec: LabSpec | None, args: argparse.Namespace) -> int:
+def cmd_deploy(cluster: Cluster | None, args: argparse.Namespace) -> int:
     """Run the site deploy with pyinfra against the inventory (lab, Vagrant or real hosts)."""
     started = time.monotonic()
     result = subprocess.run(
@@ -88,8 +97,7 @@ def cmd_deploy(spec: LabSpec | None, args: argparse.Namespace) -> int:
     return result.returncode
 
 
-def cmd_verify(spec: LabSpec | None, args: argparse.Namespace) -> int:
-    cluster = Cluster(args.inventory)
+def cmd_verify(cluster: Cluster, args: argparse.Namespace) -> int:
     # Right after a deploy keepalived still elects its master (a few advert intervals).
     deadline = time.monotonic() + args.wait
     while not (health := check(cluster)).ok and time.monotonic() < deadline:
@@ -106,7 +114,7 @@ def cmd_verify(spec: LabSpec | None, args: argparse.Namespace) -> int:
     return 1
 
 
-def cmd_drill(spec: LabSpec | None, args: argparse.Namespace) -> int:
+def cmd_drill(cluster: Cluster | None, args: argparse.Namespace) -> int:
     if args.name == "list":
         for drill in CATALOG.values():
             print(f"{drill.name:24} {drill.breaks}")
@@ -114,7 +122,7 @@ def cmd_drill(spec: LabSpec | None, args: argparse.Namespace) -> int:
     report = asyncio.run(
         run_drill(
             args.name,
-            Cluster(args.inventory),
+            cluster or Cluster(args.inventory),
             clients=args.clients,
             rate=args.rate,
             rooms=args.rooms,
@@ -132,7 +140,7 @@ def cmd_drill(spec: LabSpec | None, args: argparse.Namespace) -> int:
     return 0 if report["verdict"]["passed"] else 1
 
 
-def cmd_image(spec: LabSpec | None, args: argparse.Namespace) -> int:
+def cmd_image(cluster: Cluster | None, args: argparse.Namespace) -> int:
     if args.action == "build":
         print(build_image())
     else:
@@ -165,11 +173,11 @@ def parser() -> argparse.ArgumentParser:
     exec_parser.add_argument("command", nargs=argparse.REMAINDER)
     exec_parser.set_defaults(run=cmd_exec)
     sub.add_parser("deploy", help="run deploy/site.py on the inventory (pyinfra)").set_defaults(
-        run=cmd_deploy, needs_spec=False
+        run=cmd_deploy, needs_cluster=False
     )
     verify = sub.add_parser("verify", help="check the cluster's invariants over SSH")
     verify.add_argument("--wait", type=float, default=0, help="seconds to wait for health [0]")
-    verify.set_defaults(run=cmd_verify, needs_spec=False)
+    verify.set_defaults(run=cmd_verify)
     drill = sub.add_parser("drill", help="run a failover drill: drill NAME | drill list")
     drill.add_argument("name", help="a drill from `drill list`")
     drill.add_argument("--clients", type=int, default=20)
@@ -178,10 +186,11 @@ def parser() -> argparse.ArgumentParser:
     drill.add_argument("--duration", type=float, default=30, help="seconds at least [30]")
     drill.add_argument("--json", help="write the report as JSON here")
     drill.add_argument("--plot", help="write the timeline as PNG here")
-    drill.set_defaults(run=cmd_drill, needs_spec=False)
+    # `drill list` needs no inventory: the cluster is read only for a real drill.
+    drill.set_defaults(run=cmd_drill, needs_cluster=False)
     image = sub.add_parser("image", help="the host image: build | show")
     image.add_argument("action", choices=["build", "show"])
-    image.set_defaults(run=cmd_image, needs_spec=False)
+    image.set_defaults(run=cmd_image, needs_cluster=False)
     return top
 
 
@@ -190,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "command", None) and args.command[:1] == ["--"]:
         args.command = args.command[1:]
     try:
-        spec = load_lab(args.inventory) if getattr(args, "needs_spec", True) else None
-        return args.run(spec, args)
+        cluster = Cluster(args.inventory) if getattr(args, "needs_cluster", True) else None
+        return args.run(cluster, args)
     except LabError as error:
         print(f"datchat-lab: {error}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
-"""Print a pyinfra inventory as JSON: `python -m lab.inventory_dump INVENTORY`.
+"""Print a pyinfra inventory as JSON: `python -m cluster.inventory_dump INVENTORY`.
 
 Runs in its own process because importing pyinfra's CLI monkey-patches the whole
-interpreter with gevent, which the lab's asyncio code (drills, tests) must not inherit.
+interpreter with gevent, which the asyncio code of the drills and tests must not inherit.
 """
 
 from __future__ import annotations

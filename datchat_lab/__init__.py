@@ -1,0 +1,1 @@
+"""The `datchat-lab` command: above the lab, the cluster model and the drills."""

@@ -1,0 +1,1 @@
+"""Failover drills against any deployed cluster: the catalog, faults, load, runner, report."""
