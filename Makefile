@@ -16,6 +16,7 @@ help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
 	@echo "make lab-down  remove the lab's containers, network and state"
 	@echo "make test      everything CI runs: lint, unit, lab, infra, drills, molecule, vagrant-test"
+	@echo "               (each stage timed; tests/infra runs as Molecule's default scenario)"
 	@echo "make unit      the chat service's tests (real Redis, Sentinel, Chromium)"
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
 	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
@@ -62,11 +63,12 @@ infra: lab
 drills: lab
 	$(PYTEST) -m drill tests/drills
 
-# The playbooks call datchat-lab and pyinfra from the venv.
+# The playbooks call datchat-lab and pyinfra from the venv. MOLECULE_ARGS picks scenarios.
+MOLECULE_ARGS ?= --all
 molecule: setup
 	@mkdir -p .state
 	set -o pipefail; PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_LOCALHOST_WARNING=false \
-		$(BIN)/molecule test --all 2>&1 | tee .state/molecule.log
+		$(BIN)/molecule test $(MOLECULE_ARGS) 2>&1 | tee .state/molecule.log
 	@# Molecule reports a verify step that found no test file as successful: refuse that.
 	@! grep -q "no tests found" .state/molecule.log || \
 		{ echo "make molecule: a scenario's verify ran no test" >&2; exit 1; }
@@ -122,14 +124,24 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: setup lint
-	$(PYTEST) tests/unit tests/lab
-	$(MAKE) infra
-	$(PYTEST) -m drill tests/drills
-	$(MAKE) molecule
+# Each stage says when it starts and how long it took, so CI's log shows where the time goes
+# (.ci/run prints them all again at the end, from .state/stages.log).
+stage = @echo "== stage $(1): start $$(date -u +%T)"; started=$$(date +%s); $(2); status=$$?; \
+	line="$(1): $$(( $$(date +%s) - started )) s, exit $$status"; echo "== stage $$line"; \
+	mkdir -p .state; echo "$$line" >> .state/stages.log; exit $$status
+
+# tests/infra runs once on the seven hosts: as the verify of Molecule's default scenario (which
+# also converges twice: a second deploy must change nothing), whose lab the drills then use.
+test: setup
+	$(call stage,lint,$(MAKE) --no-print-directory lint)
+	$(call stage,unit+lab,$(PYTEST) tests/unit tests/lab)
+	$(call stage,infra (molecule default),$(MAKE) --no-print-directory molecule MOLECULE_ARGS="-s default --destroy never")
+	$(LAB) -i $(INVENTORY) status
+	$(call stage,drills,$(PYTEST) -m drill tests/drills)
+	$(call stage,molecule components,$(MAKE) --no-print-directory molecule MOLECULE_ARGS="--all -e default")
 	@# The VMs are emulated here: give them the CPU the Podman lab would take.
-	$(MAKE) lab-down
-	$(MAKE) vagrant-test
+	$(MAKE) --no-print-directory lab-down
+	$(call stage,vagrant,$(MAKE) --no-print-directory vagrant-test)
 
 run: venv
 	$(BIN)/datchat --config app/config.example.toml

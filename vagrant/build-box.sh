@@ -16,8 +16,10 @@ insecure_key=$(find /usr/share -path '*vagrant*/keys/vagrant.pub' -print -quit)
 [ -n "$insecure_key" ] || { echo "vagrant-box: Vagrant's insecure key not found" >&2; exit 1; }
 
 step "root filesystem (mmdebstrap)"
+# The roles' packages come from the deploy's one list (deploy/packages.py).
+role_packages=$(cd "$here/.." && python3 -m deploy.packages | paste -sd, -)
 mmdebstrap --variant=minbase \
-  --include=linux-image-amd64,initramfs-tools,grub-pc,systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client,iproute2,iputils-ping,iptables,procps,ca-certificates,python3,python3-venv,redis-server,redis-sentinel,haproxy,keepalived \
+  --include=linux-image-amd64,initramfs-tools,grub-pc,systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client,iproute2,iputils-ping,iptables,procps,ca-certificates,python3,"$role_packages" \
   --customize-hook="$here/box-customize.sh \"\$1\" $insecure_key" \
   bookworm "$work/rootfs"
 
