@@ -6,19 +6,21 @@ import time
 
 from redis.exceptions import RedisError
 
-from .protocol import MESSAGE_PREFIX, message_body, message_frame, stream_id_key
+from .protocol import MESSAGE_ID_END, MESSAGE_PREFIX, message_body, message_frame, stream_id_key
 from .redis_link import RedisLink
+from .redis_names import BODY_FIELD, PAYLOAD_SEPARATOR, channel, said_key, stream_key
 
 # One script, so that a stored message is always published and a published one always stored;
 # pub/sub order then equals stream order, which is what lets listeners de-duplicate by id.
 # A repeated client_id (a client retrying after "unavailable") returns the first id instead of
-# storing the message twice.
+# storing the message twice. It publishes the payload "<id>\n<message frame>" from parts that
+# redis_names and protocol own (ARGV[6] and ARGV[7] go around the id inside the frame).
 STORE_AND_PUBLISH = """
 local seen = redis.call('GET', KEYS[2])
 if seen then return {seen, 0} end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'b', ARGV[2])
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[3])
 redis.call('SET', KEYS[2], id, 'EX', ARGV[4])
-redis.call('PUBLISH', ARGV[3], id .. '\\n' .. ARGV[5] .. id .. '",' .. ARGV[2])
+redis.call('PUBLISH', ARGV[5], id .. ARGV[6] .. id .. ARGV[7] .. ARGV[3])
 return {id, 1}
 """
 
@@ -28,18 +30,6 @@ CLIENT_ID_TTL_S = 600
 
 class StoreError(Exception):
     """The message is not confirmed: Redis is unreachable, refused the write, or WAIT fell short."""
-
-
-def stream_key(room: str) -> str:
-    return f"room:{room}:history"
-
-
-def channel(room: str) -> str:
-    return f"room:{room}"
-
-
-def room_of_channel(name: str) -> str:
-    return name[5:]
 
 
 class History:
@@ -53,8 +43,16 @@ class History:
     async def store(self, room: str, name: str, text: str, client_id: str) -> str:
         """Store and publish one message; return its id once it is as durable as configured."""
         body = message_body(room, name, text, int(time.time() * 1000), client_id)
-        keys = [stream_key(room), f"room:{room}:said:{client_id}"]
-        args = [self.history_max, body, channel(room), CLIENT_ID_TTL_S, MESSAGE_PREFIX]
+        keys = [stream_key(room), said_key(room, client_id)]
+        args = [
+            self.history_max,
+            BODY_FIELD,
+            body,
+            CLIENT_ID_TTL_S,
+            channel(room),
+            PAYLOAD_SEPARATOR + MESSAGE_PREFIX,
+            MESSAGE_ID_END,
+        ]
         try:
             if not self.ack_replicas:
                 stream_id, _ = await self.script(keys=keys, args=args)
@@ -78,7 +76,7 @@ class History:
         """(id, frame) of the newest count messages, oldest first."""
         entries = await self.link.client.xrevrange(stream_key(room), count=count)
         return [
-            (stream_id, message_frame(stream_id, fields["b"]))
+            (stream_id, message_frame(stream_id, fields[BODY_FIELD]))
             for stream_id, fields in reversed(entries)
         ]
 
@@ -89,7 +87,7 @@ class History:
     async def after(self, room: str, since: str, limit: int) -> list[tuple[str, str]]:
         """(id, frame) of up to limit messages with ids greater than since, oldest first."""
         entries = await self.link.client.xrange(stream_key(room), min=f"({since}", count=limit)
-        return [(id_, message_frame(id_, fields["b"])) for id_, fields in entries]
+        return [(id_, message_frame(id_, fields[BODY_FIELD])) for id_, fields in entries]
 
     async def since(self, room: str, since: str) -> tuple[list[tuple[str, str]], bool]:
         """(id, frame) of exactly the messages after since, and whether trimming removed some."""

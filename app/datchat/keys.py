@@ -1,4 +1,7 @@
-"""Typed keys for what the application object carries, in one place."""
+"""Typed aiohttp AppKeys for what the application object carries, in one place.
+
+Not Redis keys: every Redis name is in redis_names.
+"""
 
 from __future__ import annotations
 

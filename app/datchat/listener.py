@@ -11,17 +11,15 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from .history import History, channel, room_of_channel
+from .history import History
 from .hub import Hub, Room
 from .metrics import Metrics
 from .presence import Presence
 from .protocol import stream_id_key
+from .redis_names import CONTROL_CHANNEL, PRESENCE_TAG, channel, room_of_channel, split_payload
 
 log = logging.getLogger(__name__)
 
-# Always subscribed, so the listener holds a live connection (and notices its loss) even
-# while no room has local members.
-CONTROL_CHANNEL = "datchat:nodes"
 IDLE_PING_S = 1.0
 DEAD_AFTER_S = 3.0
 REPLAY_BATCH = 1000
@@ -177,12 +175,12 @@ class Listener:
         kind = message["type"]
         if kind == "message":
             data: str = message["data"]
-            head, _, frame = data.partition("\n")
+            tag, frame = split_payload(data)
             room_name = room_of_channel(message["channel"])
-            if head == "p":
+            if tag == PRESENCE_TAG:
                 self.hub.deliver_presence(room_name, frame)
             else:
-                self.hub.deliver_message(room_name, head, frame)
+                self.hub.deliver_message(room_name, tag, frame)
         elif kind == "subscribe":
             room = self.hub.rooms.get(room_of_channel(message["channel"]))
             if room is not None and not room.ready.done():

@@ -10,14 +10,24 @@ from __future__ import annotations
 import json
 import uuid
 
-from .history import channel
+from .protocol import presence_frame_parts
 from .redis_link import RedisLink
+from .redis_names import (
+    ALIVE_KEY_PARTS,
+    PRESENCE_PAYLOAD_HEAD,
+    channel,
+    instance_alive_key,
+    presence_key,
+)
 
 ALIVE_TTL_S = 15
 ALIVE_REFRESH_S = 5
 
 # Updates this instance's names, then publishes the union over live instances as one frame,
 # so every node forwards the same list and no node has to query the hash itself.
+# Other instances' liveness keys depend on the hash's fields, so they cannot be passed in
+# KEYS: the script builds them from the two parts in ARGV[7] and ARGV[8]. That is fine on a
+# single master (Sentinel); Redis Cluster would need the keys in one hash slot.
 UPDATE_AND_PUBLISH = """
 if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])
@@ -27,7 +37,7 @@ end
 local all = redis.call('HGETALL', KEYS[1])
 local seen, names = {}, {}
 for i = 1, #all, 2 do
-  if redis.call('EXISTS', 'instance:' .. all[i] .. ':alive') == 1 then
+  if redis.call('EXISTS', ARGV[7] .. all[i] .. ARGV[8]) == 1 then
     for _, name in ipairs(cjson.decode(all[i + 1])) do
       if not seen[name] then
         seen[name] = true
@@ -39,10 +49,11 @@ for i = 1, #all, 2 do
   end
 end
 table.sort(names)
+-- cjson writes an empty table as an object, so an empty member list is spelled out.
 local members = '[]'
 if #names > 0 then members = cjson.encode(names) end
-local frame = '{"type":"presence","room":' .. ARGV[4] .. ',"members":' .. members .. '}'
-redis.call('PUBLISH', ARGV[3], 'p\\n' .. frame)
+local frame = ARGV[5] .. members .. ARGV[6]
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. frame)
 return frame
 """
 
@@ -56,7 +67,7 @@ class Presence:
 
     @property
     def alive_key(self) -> str:
-        return f"instance:{self.instance}:alive"
+        return instance_alive_key(self.instance)
 
     async def heartbeat(self) -> None:
         await self.link.client.set(self.alive_key, "1", ex=ALIVE_TTL_S)
@@ -64,9 +75,18 @@ class Presence:
     async def publish(self, room: str, local_names: list[str]) -> None:
         """Record this node's members of room and tell every node the new member list."""
         names = json.dumps(sorted(set(local_names)), ensure_ascii=False) if local_names else ""
+        before, after = presence_frame_parts(room)
         await self.script(
-            keys=[f"room:{room}:presence"],
-            args=[self.instance, names, channel(room), json.dumps(room)],
+            keys=[presence_key(room)],
+            args=[
+                self.instance,
+                names,
+                channel(room),
+                PRESENCE_PAYLOAD_HEAD,
+                before,
+                after,
+                *ALIVE_KEY_PARTS,
+            ],
         )
 
     async def forget(self, rooms: list[str]) -> None:

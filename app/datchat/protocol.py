@@ -29,7 +29,10 @@ ERROR_CODES = (
     "too_slow",
 )
 
+# A message frame is MESSAGE_PREFIX, its id, MESSAGE_ID_END, then its body. The store script
+# assembles the same frame, because the id exists only once Redis has stored the message.
 MESSAGE_PREFIX = '{"type":"message","id":"'
+MESSAGE_ID_END = '",'
 
 
 class FrameError(Exception):
@@ -81,7 +84,7 @@ def message_body(room: str, name: str, text: str, ts: int, client_id: str) -> st
 
 
 def message_frame(stream_id: str, body: str) -> str:
-    return f'{MESSAGE_PREFIX}{stream_id}",{body}'
+    return f"{MESSAGE_PREFIX}{stream_id}{MESSAGE_ID_END}{body}"
 
 
 def encode(frame: dict[str, Any]) -> str:
@@ -97,8 +100,10 @@ def joined_frame(room: str, node: str, history: list[str], truncated: bool) -> s
     return f'{head[:-1]},"history":[{",".join(history)}]}}'
 
 
-def presence_frame(room: str, members: list[str]) -> str:
-    return encode({"type": "presence", "room": room, "members": members})
+def presence_frame_parts(room: str) -> tuple[str, str]:
+    """A presence frame before and after its member list. The presence script puts the list
+    between the two, since only it sees the members of every node."""
+    return f'{{"type":"presence","room":{json.dumps(room)},"members":', "}"
 
 
 def _field(frame: dict[str, Any], key: str, code: str, client_id: str | None) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from datchat.history import channel, stream_key
 from datchat.keys import LISTENER
 
 # For tests that say more than the default burst allows; rate limiting has its own tests.
@@ -200,12 +199,6 @@ async def test_history_api_pages_by_since_and_limit(make_node):
     assert [m["id"] for m in await response.json()] == ids[2:4]
     bad = await node.client.get("/api/rooms/Not A Room/history")
     assert bad.status == 400
-
-
-def test_stream_and_channel_names_follow_the_design():
-    # Drills and operators read these keys directly; renaming them is a breaking change.
-    assert stream_key("lobby") == "room:lobby:history"
-    assert channel("lobby") == "room:lobby"
 
 
 async def test_join_that_outruns_a_lagging_listener_gets_no_doubles(make_node):
