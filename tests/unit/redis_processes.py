@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -71,6 +72,32 @@ class RedisProcess:
             self.process.wait()
 
     stop = kill
+
+    def freeze(self) -> None:
+        """SIGSTOP: the port still accepts connections (the kernel's backlog), nothing answers.
+
+        Returns once the process is stopped; thaw() (or kill()) ends it.
+        """
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGSTOP)
+            deadline = time.monotonic() + 5
+            while not self.frozen:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{self.name} did not stop on SIGSTOP")
+                time.sleep(0.01)
+
+    @property
+    def frozen(self) -> bool:
+        """Stopped by a signal (state T in /proc), as freeze() leaves it."""
+        if not self.process or self.process.poll() is not None:
+            return False
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "T"
+
+    def thaw(self) -> None:
+        """SIGCONT; harmless on a process that is running or gone."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
 
     @property
     def address(self) -> str:
