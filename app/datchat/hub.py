@@ -1,147 +1,126 @@
-"""Local rooms and sockets of one node, and the fan-out of frames to them."""
+"""Local rooms of one node, the join handshake into them, and the fan-out of frames."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-from collections.abc import Coroutine, Iterable
-from typing import Any
-
-from aiohttp import web
+from collections.abc import Iterable
 
 from .metrics import Metrics
-from .protocol import error_frame, stream_id_key
+from .protocol import stream_id_key
+from .session import Outbox, Session
 from .wire import text_frame
-
-log = logging.getLogger(__name__)
 
 StreamKey = tuple[int, int]
 
-# Strong references to fire-and-forget tasks, which asyncio would otherwise let the GC collect.
-_background: set[asyncio.Task] = set()
-
-
-def in_background(coro: Coroutine[Any, Any, None]) -> None:
-    task = asyncio.ensure_future(coro)
-    _background.add(task)
-    task.add_done_callback(_background.discard)
-
-
-class Session:
-    """One websocket connection: the rooms it joined (with the name used in each), and its
-    outbox, which every frame we send passes through so that their order is kept.
-
-    Frames are queued and written once per event-loop pass (Outbox.flush_all): a burst of
-    messages to one socket costs one write() call instead of one each.
-    """
-
-    __slots__ = (
-        "dropped", "metrics", "outbox", "queued", "queued_bytes", "rooms",
-        "slow_limit", "transport", "ws",
-    )  # fmt: skip
-
-    def __init__(
-        self, ws: web.WebSocketResponse, slow_limit: int, metrics: Metrics, outbox: Outbox
-    ) -> None:
-        self.ws = ws
-        self.rooms: dict[str, str] = {}
-        self.transport = ws._req.transport if ws._req is not None else None
-        self.slow_limit = slow_limit
-        self.dropped = False
-        self.metrics = metrics
-        self.outbox = outbox
-        self.queued: list[bytes] = []
-        self.queued_bytes = 0
-
-    def send(self, frame: bytes) -> bool:
-        """Queue a framed message (wire.text_frame) without ever waiting on a slow reader.
-
-        A socket whose unsent bytes (ours plus the transport's) pass slow_limit is dropped.
-        """
-        transport = self.transport
-        if self.dropped or transport is None or transport.is_closing() or self.ws.closed:
-            return False
-        if transport.get_write_buffer_size() + self.queued_bytes > self.slow_limit:
-            self.drop()
-            return False
-        if not self.queued:
-            self.outbox.schedule(self)
-        self.queued.append(frame)
-        self.queued_bytes += len(frame)
-        return True
-
-    def send_text(self, payload: str) -> bool:
-        return self.send(text_frame(payload))
-
-    def flush(self) -> None:
-        """Write what is queued now (before a close frame, which aiohttp writes directly)."""
-        if self.queued:
-            transport = self.transport
-            if not self.dropped and transport is not None and not transport.is_closing():
-                transport.write(b"".join(self.queued))
-            self.queued.clear()
-            self.queued_bytes = 0
-
-    def drop(self) -> None:
-        self.dropped = True
-        self.queued.clear()
-        self.queued_bytes = 0
-        self.metrics.errors["too_slow"] += 1
-        if self.transport is not None and not self.transport.is_closing():
-            in_background(self._close_slow())
-
-    async def _close_slow(self) -> None:
-        try:
-            await self.ws.send_str(
-                error_frame("too_slow", "this connection fell too far behind and is dropped")
-            )
-            await asyncio.wait_for(self.ws.close(code=1008, message=b"too slow"), 2)
-        except (TimeoutError, ConnectionError, RuntimeError):
-            pass
-        if self.transport is not None:
-            self.transport.abort()
-
-
-class Outbox:
-    """Sessions with queued frames, all written in one callback at the end of this loop pass."""
-
-    def __init__(self) -> None:
-        self.waiting: list[Session] = []
-
-    def schedule(self, session: Session) -> None:
-        if not self.waiting:
-            asyncio.get_running_loop().call_soon(self.flush_all)
-        self.waiting.append(session)
-
-    def flush_all(self) -> None:
-        waiting, self.waiting = self.waiting, []
-        for session in waiting:
-            session.flush()
-
 
 class Room:
-    """A room with local members; pending holds joiners whose history is still being read."""
+    """A room with local members, and the join handshake that lets a new member read the
+    history while live messages keep arriving, without losing or doubling one.
 
-    __slots__ = ("last_id", "members", "name", "pending", "ready", "skip_until")
+    A joiner is pending while its history is read: what the listener delivers meanwhile is
+    buffered for it, and admit() sends the history, then the buffer minus what the history
+    already held, then makes it a member. The state is private: every other class goes
+    through these methods, so that the handshake's invariants live in one place.
+    """
+
+    __slots__ = ("_last_id", "_members", "_pending", "_ready", "_skip_until", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.members: dict[Session, str] = {}
-        self.pending: dict[Session, list[tuple[StreamKey, bytes]]] = {}
+        self._members: dict[Session, str] = {}
+        self._pending: dict[Session, list[tuple[StreamKey, bytes]]] = {}
         # New members whose history already reached further than the listener has delivered.
-        self.skip_until: dict[Session, StreamKey] = {}
+        self._skip_until: dict[Session, StreamKey] = {}
         # Highest message id this node delivered in the room: replay after a reconnect
         # starts there and anything at or below it is a duplicate.
-        self.last_id: StreamKey | None = None
-        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last_id: StreamKey | None = None
+        # Resolved by the listener once the room's messages flow to this node.
+        self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def names(self) -> list[str]:
-        return list(self.members.values())
+        return list(self._members.values())
+
+    @property
+    def has_members(self) -> bool:
+        return bool(self._members)
 
     @property
     def empty(self) -> bool:
-        return not self.members and not self.pending
+        return not self._members and not self._pending
+
+    # The join handshake, driven by the websocket connection.
+
+    def begin_join(self, session: Session) -> None:
+        """Buffer live messages for session from now on; a repeated join starts over, with
+        no live delivery until its new history is out."""
+        self._members.pop(session, None)
+        self._skip_until.pop(session, None)
+        self._pending.setdefault(session, [])
+
+    async def wait_ready(self) -> None:
+        """Wait until the listener delivers this room."""
+        # shield: one joiner giving up must not cancel the future every joiner waits on.
+        await asyncio.shield(self._ready)
+
+    def abandon_join(self, session: Session) -> None:
+        self._pending.pop(session, None)
+
+    def admit(self, session: Session, name: str, joined: str, seen: StreamKey) -> None:
+        """Finish a join: send the joined frame (history up to seen), then what was buffered
+        after seen, then deliver live. No await in between, so no delivery falls in a gap."""
+        buffered = self._pending.pop(session, [])
+        session.send_text(joined)
+        for key, live in buffered:
+            if key > seen:
+                session.send(live)
+        self._members[session] = name
+        if self._last_id is None or self._last_id < seen:
+            # The history read got ahead of the listener: what it still delivers up to
+            # `seen` this member already has.
+            self._skip_until[session] = seen
+
+    def remove(self, session: Session) -> None:
+        self._members.pop(session, None)
+        self._skip_until.pop(session, None)
+
+    # Delivery, driven by the listener through the hub.
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready.done()
+
+    @property
+    def delivered_up_to(self) -> StreamKey | None:
+        """The newest id delivered here; None while the room has not started live delivery."""
+        return self._last_id
+
+    def start_live_after(self, key: StreamKey) -> None:
+        """For a room new on this node: messages up to key are history, its joiners read it."""
+        self._last_id = key
+
+    def mark_ready(self) -> None:
+        if not self._ready.done():
+            self._ready.set_result(None)
+
+    def is_duplicate(self, key: StreamKey) -> bool:
+        return self._last_id is not None and key <= self._last_id
+
+    def accept(self, key: StreamKey, framed: bytes) -> Iterable[Session]:
+        """Record a new message: buffer it for joiners, return the members it goes to now."""
+        self._last_id = key
+        for buffered in self._pending.values():
+            buffered.append((key, framed))
+        if not self._skip_until:
+            return self._members
+        # Rare: only right after a join that outran the listener.
+        skip = self._skip_until
+        recipients = [s for s in self._members if s not in skip or key > skip[s]]
+        self._skip_until = {s: upto for s, upto in skip.items() if key < upto}
+        return recipients
+
+    def member_sessions(self) -> Iterable[Session]:
+        return self._members
 
 
 class Hub:
@@ -171,19 +150,12 @@ class Hub:
         if room is None:
             return False
         key = stream_id_key(stream_id)
-        if room.last_id is not None and key <= room.last_id:
+        if room.is_duplicate(key):
             self.metrics.duplicates_suppressed += 1
             return False
-        room.last_id = key
         # Framed once here, for every member and every joiner's buffer.
         framed = text_frame(frame)
-        for buffered in room.pending.values():
-            buffered.append((key, framed))
-        recipients: Iterable[Session] = room.members
-        if room.skip_until:  # rare: only right after a join that outran the listener
-            skip = room.skip_until
-            recipients = [s for s in room.members if s not in skip or key > skip[s]]
-            room.skip_until = {s: upto for s, upto in room.skip_until.items() if key < upto}
+        recipients = room.accept(key, framed)
         started = time.perf_counter()
         sent = self._send_all(recipients, framed)
         self.metrics.fanout_seconds.observe(time.perf_counter() - started)
@@ -193,7 +165,7 @@ class Hub:
     def deliver_presence(self, room_name: str, frame: str) -> None:
         room = self.rooms.get(room_name)
         if room is not None:
-            self._send_all(room.members, text_frame(frame))
+            self._send_all(room.member_sessions(), text_frame(frame))
 
     def _send_all(self, sessions: Iterable[Session], framed: bytes) -> int:
         # A plain loop, not a task per socket: Session.send only queues and never waits on

@@ -45,7 +45,7 @@ class Listener:
         return self.subscribed
 
     async def subscribe(self, room: Room) -> None:
-        """Subscribe a room new on this node; room.ready resolves once messages flow."""
+        """Subscribe a room new on this node; the room turns ready once messages flow."""
         if self.subscribed and self.pubsub is not None:
             try:
                 await self.pubsub.subscribe(channel(room.name))
@@ -131,7 +131,7 @@ class Listener:
             await pubsub.subscribe(*(channel(name) for name in late))
         log.info("pub/sub listener subscribed to %d rooms", len(rooms) + len(late))
         for room in rooms:
-            if room.members:
+            if room.has_members:
                 try:
                     await self.presence.publish(room.name, room.names())
                 except RedisError as error:
@@ -142,20 +142,19 @@ class Listener:
 
     async def _catch_up(self, room: Room) -> None:
         """Deliver what was stored while this node was not listening, oldest first."""
-        if room.last_id is None:
+        if room.delivered_up_to is None:
             # A room new on this node: its joiners read history themselves.
-            room.last_id = stream_id_key(await self.history.latest_id(room.name))
+            room.start_live_after(stream_id_key(await self.history.latest_id(room.name)))
         else:
             while True:
-                since = "{}-{}".format(*room.last_id)
+                since = "{}-{}".format(*room.delivered_up_to)
                 batch = await self.history.after(room.name, since, REPLAY_BATCH)
                 for stream_id, frame in batch:
                     if self.hub.deliver_message(room.name, stream_id, frame):
                         self.metrics.replayed += 1
                 if len(batch) < REPLAY_BATCH:
                     break
-        if not room.ready.done():
-            room.ready.set_result(None)
+        room.mark_ready()
 
     async def _listen(self, pubsub: PubSub) -> None:
         loop = asyncio.get_running_loop()
@@ -183,5 +182,5 @@ class Listener:
                 self.hub.deliver_message(room_name, tag, frame)
         elif kind == "subscribe":
             room = self.hub.rooms.get(room_of_channel(message["channel"]))
-            if room is not None and not room.ready.done():
+            if room is not None and not room.is_ready:
                 await self._catch_up(room)

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 
 from .config import ChatSettings
 from .history import StoreError
-from .hub import Room, Session, in_background
+from .hub import Room
 from .keys import CHAT, HISTORY, HUB, LISTENER, METRICS, PRESENCE, SETTINGS
 from .protocol import (
     FrameError,
@@ -26,6 +26,7 @@ from .protocol import (
     stream_id_key,
 )
 from .rate_limit import TokenBucket
+from .session import Session, in_background
 
 log = logging.getLogger(__name__)
 
@@ -93,41 +94,27 @@ class ChatConnection:
     async def join(self, frame: Join) -> None:
         hub, listener, history = self.app[HUB], self.app[LISTENER], self.app[HISTORY]
         room, is_new = hub.room(frame.room)
-        # A repeated join starts over: no live delivery until the new history is out.
-        room.members.pop(self.session, None)
-        # Buffer live messages from now on; they are sent after the history, minus overlap.
-        buffered = room.pending.setdefault(self.session, [])
+        room.begin_join(self.session)
         try:
             if is_new:
                 await listener.subscribe(room)
-            await asyncio.wait_for(asyncio.shield(room.ready), ROOM_READY_TIMEOUT_S)
+            async with asyncio.timeout(ROOM_READY_TIMEOUT_S):
+                await room.wait_ready()
             if frame.since is None:
                 entries = await history.latest(frame.room, self.chat.history_on_join)
                 truncated = False
             else:
                 entries, truncated = await history.since(frame.room, frame.since)
         except (RedisError, OSError, TimeoutError) as error:
-            room.pending.pop(self.session, None)
+            room.abandon_join(self.session)
             # A failed (re-)join leaves the connection outside the room, for say too.
             self.session.rooms.pop(frame.room, None)
             self._forget_room_if_empty(room)
             raise FrameError("unavailable", f"history is not reachable now: {error!r}") from None
         seen = stream_id_key(entries[-1][0] if entries else frame.since or "0-0")
         history_frames = [message for _, message in entries]
-        self.session.send_text(
-            joined_frame(frame.room, self.app[SETTINGS].node_name, history_frames, truncated)
-        )
-        # From the history to live delivery with no await in between, so that nothing the
-        # listener delivers falls between the buffer and membership.
-        for key, live in buffered:
-            if key > seen:
-                self.session.send(live)
-        room.pending.pop(self.session, None)
-        room.members[self.session] = frame.name
-        if room.last_id is None or room.last_id < seen:
-            # The history read got ahead of the pub/sub listener: what it still delivers up
-            # to `seen` this member already has.
-            room.skip_until[self.session] = seen
+        joined = joined_frame(frame.room, self.app[SETTINGS].node_name, history_frames, truncated)
+        room.admit(self.session, frame.name, joined, seen)
         self.session.rooms[frame.room] = frame.name
         await self._publish_presence(room)
 
@@ -149,8 +136,7 @@ class ChatConnection:
             raise FrameError("not_joined", f"not in room {room_name!r}")
         room = self.app[HUB].rooms.get(room_name)
         if room is not None:
-            room.members.pop(self.session, None)
-            room.skip_until.pop(self.session, None)
+            room.remove(self.session)
             await self._publish_presence(room)
             self._forget_room_if_empty(room)
 
