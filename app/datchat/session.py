@@ -37,11 +37,18 @@ class Session:
     )  # fmt: skip
 
     def __init__(
-        self, ws: web.WebSocketResponse, slow_limit: int, metrics: Metrics, outbox: Outbox
+        self,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport | None,
+        slow_limit: int,
+        metrics: Metrics,
+        outbox: Outbox,
     ) -> None:
         self.ws = ws
         self.rooms: dict[str, str] = {}
-        self.transport = ws._req.transport if ws._req is not None else None
+        # The request's transport (None once the client is gone): frames are written to it
+        # directly, and its buffer size is what tells a slow reader.
+        self.transport = transport
         self.slow_limit = slow_limit
         self.dropped = False
         self.metrics = metrics

@@ -46,11 +46,13 @@ def origin_allowed(request: web.Request, allowed: tuple[str, ...]) -> bool:
 
 
 class ChatConnection:
-    def __init__(self, app: web.Application, ws: web.WebSocketResponse) -> None:
-        self.app = app
+    def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
+        app = self.app = request.app
         self.ws = ws
         self.chat: ChatSettings = app[CHAT]
-        self.session = Session(ws, self.chat.slow_client_bytes, app[METRICS], app[HUB].outbox)
+        self.session = Session(
+            ws, request.transport, self.chat.slow_client_bytes, app[METRICS], app[HUB].outbox
+        )
         self.bucket = TokenBucket(self.chat.rate_per_sec, self.chat.rate_burst)
         self.metrics = app[METRICS]
 
@@ -167,7 +169,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         sock = request.transport.get_extra_info("socket")
         if chat.send_buffer_bytes and sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, chat.send_buffer_bytes)
-    connection = ChatConnection(request.app, ws)
+    connection = ChatConnection(request, ws)
     hub = request.app[HUB]
     hub.sessions.add(connection.session)
     try:
