@@ -142,18 +142,22 @@ class Listener:
 
     async def _catch_up(self, room: Room) -> None:
         """Deliver what was stored while this node was not listening, oldest first."""
-        if room.delivered_up_to is None:
+        last = room.delivered_up_to
+        if last is None:
             # A room new on this node: its joiners read history themselves.
             room.start_live_after(stream_id_key(await self.history.latest_id(room.name)))
         else:
+            since = "{}-{}".format(*last)
             while True:
-                since = "{}-{}".format(*room.delivered_up_to)
                 batch = await self.history.after(room.name, since, REPLAY_BATCH)
                 for stream_id, frame in batch:
                     if self.hub.deliver_message(room.name, stream_id, frame):
                         self.metrics.replayed += 1
                 if len(batch) < REPLAY_BATCH:
                     break
+                # Page on by the batch, not by what was delivered: a room whose last member
+                # left meanwhile delivers nothing, and would read the same page forever.
+                since = batch[-1][0]
         room.mark_ready()
 
     async def _listen(self, pubsub: PubSub) -> None:
