@@ -17,18 +17,6 @@ STREAM_ID_PATTERN = re.compile(r"\d{1,20}-\d{1,20}\Z")
 MAX_NAME_CHARS = 32
 MAX_CLIENT_ID_CHARS = 64
 
-ERROR_CODES = (
-    "bad_json",
-    "bad_frame",
-    "too_large",
-    "rate_limited",
-    "not_joined",
-    "bad_name",
-    "bad_room",
-    "unavailable",
-    "too_slow",
-)
-
 # A message frame is MESSAGE_PREFIX, its id, MESSAGE_ID_END, then its body. The store script
 # assembles the same frame, because the id exists only once Redis has stored the message.
 MESSAGE_PREFIX = '{"type":"message","id":"'
