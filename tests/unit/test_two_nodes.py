@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from datchat.keys import LISTENER
+from datchat.hub import Hub
+from datchat.keys import HUB, LISTENER
 
 # For tests that say more than the default burst allows; rate limiting has its own tests.
 UNLIMITED = {"rate_per_sec": 1e6, "rate_burst": 1_000_000}
@@ -201,29 +202,53 @@ async def test_history_api_pages_by_since_and_limit(make_node):
     assert bad.status == 400
 
 
+class HeldDeliveries:
+    """Stands in for the hub in one node's listener and holds back the messages it delivers
+    until released: a listener lagging behind history reads, which cannot be made on demand."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.held: list[tuple[str, str, str]] = []
+        self.holding = True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.hub, name)
+
+    def deliver_message(self, room_name: str, stream_id: str, frame: str) -> bool:
+        if self.holding:
+            self.held.append((room_name, stream_id, frame))
+            return True
+        return self.hub.deliver_message(room_name, stream_id, frame)
+
+    def release(self) -> None:
+        self.holding = False
+        for delivery in self.held:
+            self.hub.deliver_message(*delivery)
+
+
 async def test_join_that_outruns_a_lagging_listener_gets_no_doubles(make_node):
     node1, node2 = await make_node("app1", **UNLIMITED), await make_node("app2")
-    listener = node2.app[LISTENER]
-    handle = listener._handle
-
-    async def lagging(message):
-        # The listener falls behind history reads (a busy node): injected, since real lag
-        # cannot be produced on demand.
-        await asyncio.sleep(0.05)
-        return await handle(message)
-
-    listener._handle = lagging
     alice = await node1.connect()
     await alice.join("lobby", "alice")
     carol = await node2.connect()
     await carol.join("lobby", "carol")  # the room is live on node2 before bob joins
-    said = [(await alice.say("lobby", f"early{n}"))["id"] for n in range(10)]
+    lag = node2.app[LISTENER].hub = HeldDeliveries(node2.app[HUB])
+    early = [(await alice.say("lobby", f"early{n}"))["id"] for n in range(10)]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while len(lag.held) < len(early):
+        assert loop.time() < deadline, f"node2's listener heard {len(lag.held)} of 10"
+        await asyncio.sleep(0.01)
     bob = await node2.connect()
 
     joined = await bob.join("lobby", "bob")
-    said += [(await alice.say("lobby", f"late{n}"))["id"] for n in range(5)]
 
-    await bob.drain(quiet=1.5)
+    # The join outran the listener: its history holds what node2 has not delivered yet.
+    assert [held[1] for held in lag.held] == early
+    assert set(early) <= {m["id"] for m in joined["history"]}
+    lag.release()
+    late = [(await alice.say("lobby", f"late{n}"))["id"] for n in range(5)]
+    await bob.drain(quiet=0.5)
     got = [m["id"] for m in joined["history"]] + [m["id"] for m in bob.messages()]
     assert len(got) == len(set(got)), "a message reached bob twice"
-    assert set(said) <= set(got)
+    assert set(early + late) <= set(got)
