@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from datchat.config import RedisSettings
-from datchat.keys import METRICS
+from datchat.keys import HUB, LISTENER, METRICS
 
 from .conftest import wait_ready
 from .redis_processes import RedisProcess
@@ -71,15 +71,30 @@ async def test_room_joined_while_listener_is_down_is_subscribed_on_reconnect(
 ):
     node = await make_node("app1")
     other = await make_node("app2")
+    listener, hub = node.app[LISTENER], node.app[HUB]
     alice = await node.connect()
+    loop = asyncio.get_running_loop()
     with redis_server.client() as admin:
         admin.ping()
+        # As in the gap test: the password keeps the listener out until it is lifted.
         admin.config_set("requirepass", "late-room")
-        admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
-        join = asyncio.create_task(alice.join("late", "alice"))
-        await asyncio.sleep(0.3)
-        admin.config_set("requirepass", "")
-    await join
+        try:
+            admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+            deadline = loop.time() + 10
+            while listener.healthy:
+                assert loop.time() < deadline, "the listener never noticed the outage"
+                await asyncio.sleep(0.01)
+            await alice.send({"type": "join", "room": "late", "name": "alice", "since": None})
+            while "late" not in hub.rooms:
+                assert loop.time() < deadline, "the join never reached the node"
+                await asyncio.sleep(0.01)
+
+            # The join arrived while the listener was down (and the password keeps it so).
+            assert not listener.healthy
+        finally:
+            admin.config_set("requirepass", "")
+    await alice.expect("joined", room="late")
+    assert listener.healthy
     bob = await other.connect()
     await bob.join("late", "bob")
 
