@@ -1,4 +1,4 @@
-"""A drill's numbers: outage, loss, infrastructure events and the verdict; table, JSON, PNG."""
+"""A drill's numbers: outage, loss, infrastructure events and the verdict, as a table and JSON."""
 
 from __future__ import annotations
 
