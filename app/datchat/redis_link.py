@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from redis.asyncio import Redis
@@ -17,36 +18,93 @@ log = logging.getLogger(__name__)
 
 SOCKET_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 1.0
+# Each Sentinel's connect and read timeout. One query to a Sentinel is one attempt: it never
+# retries, so a Sentinel that refuses or stays silent costs at most this, once per discovery.
 SENTINEL_TIMEOUT = 0.5
 
 
 class QuorumSentinel(Sentinel):
-    """Sentinel client that believes the most recent failover, not the first Sentinel to answer.
+    """Sentinel client that believes the most recent failover, and needs only a majority.
 
     redis-py takes the first Sentinel that answers. A Sentinel cut off with the old master
     (the partition drill) still names the old master; the majority side has promoted a replica
     under a higher config epoch. Asking every Sentinel and taking the highest epoch follows the
     majority as soon as any Sentinel of it is reachable.
+
+    Every Sentinel is asked at once, and the answer is decided as soon as a majority of them
+    answered (one of them naming a master): a Sentinel that is down or frozen does not hold up
+    a discovery (issue 16). Only when no majority answers does a discovery wait for the last
+    Sentinel to answer or time out, then it takes the best answer it got.
     """
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # "host:port" of the Sentinels whose last query failed: logged once, not every 0.5 s.
+        self.silent: set[str] = set()
+        # Queries a discovery decided without; each ends by itself within its timeout.
+        self.stragglers: set[asyncio.Task] = set()
+
     async def discover_master(self, service_name: str) -> tuple[str, int]:
-        answers = await asyncio.gather(
-            *(sentinel.sentinel_masters() for sentinel in self.sentinels),
-            return_exceptions=True,
-        )
+        majority = len(self.sentinels) // 2 + 1
+        pending: set[asyncio.Task] = set()
+        for sentinel in self.sentinels:
+            query = asyncio.create_task(self._ask(sentinel), name=f"sentinel {_name(sentinel)}")
+            query.add_done_callback(functools.partial(self._note, _name(sentinel)))
+            pending.add(query)
+        answered = 0
         best: tuple[int, str, int] | None = None
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                continue
-            state = answer.get(service_name)
-            if not state or not self.check_master_state(state, service_name):
-                continue
-            candidate = (int(state.get("config-epoch", 0)), state["ip"], int(state["port"]))
-            if best is None or candidate[0] > best[0]:
-                best = candidate
+        errors: list[str] = []
+        try:
+            while pending and not (answered >= majority and best is not None):
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for query in done:
+                    if query.exception() is not None:
+                        errors.append(f"{query.get_name()}: {_describe(query.exception())}")
+                        continue
+                    answered += 1
+                    state = query.result().get(service_name)
+                    if not state or not self.check_master_state(state, service_name):
+                        continue
+                    epoch = int(state.get("config-epoch", 0))
+                    if best is None or epoch > best[0]:
+                        best = (epoch, state["ip"], int(state["port"]))
+        finally:
+            # Not cancelled: on Python 3.11 a cancel that lands while redis-py sends a command
+            # is lost in asyncio.wait_for, and waiting for it would cost the socket timeout
+            # after all. Left alone, the query ends within its own timeout.
+            self.stragglers |= pending
+            for query in pending:
+                query.add_done_callback(self.stragglers.discard)
         if best is None:
-            raise MasterNotFoundError(f"No Sentinel names a master for {service_name!r}")
+            detail = f": {'; '.join(errors)}" if errors else ""
+            raise MasterNotFoundError(f"No Sentinel names a master for {service_name!r}{detail}")
         return best[1], best[2]
+
+    @staticmethod
+    async def _ask(sentinel: Redis) -> dict:
+        # The socket timeouts bound each connect and read; this bounds the whole query, the
+        # connection's handshake (AUTH, CLIENT SETINFO) included.
+        async with asyncio.timeout(2 * SENTINEL_TIMEOUT):
+            return await sentinel.sentinel_masters()
+
+    def _note(self, name: str, query: asyncio.Task) -> None:
+        """Log when a Sentinel stops or starts answering; retrieves every query's outcome."""
+        if query.cancelled():
+            return
+        error = query.exception()
+        if error is not None and name not in self.silent:
+            self.silent.add(name)
+            log.warning(
+                "Sentinel %s gave no answer (%s); deciding without it", name, _describe(error)
+            )
+        elif error is None and name in self.silent:
+            self.silent.discard(name)
+            log.warning("Sentinel %s answers again", name)
+
+    async def aclose_queries(self) -> None:
+        for query in self.stragglers:
+            query.cancel()
+        await asyncio.gather(*self.stragglers, return_exceptions=True)
 
 
 class FollowingPool(SentinelConnectionPool):
@@ -85,6 +143,10 @@ class RedisLink:
                     "password": settings.sentinel_password or None,
                     "socket_timeout": SENTINEL_TIMEOUT,
                     "socket_connect_timeout": SENTINEL_TIMEOUT,
+                    # redis-py's default retries a Sentinel query 10 times with backoff: a
+                    # Sentinel that is down or frozen then held every discovery for 3-10 s.
+                    # The next discovery is the retry; the other Sentinels are the fallback.
+                    "retry": Retry(NoBackoff(), 0),
                 },
                 password=settings.password or None,
                 socket_timeout=SOCKET_TIMEOUT,
@@ -153,8 +215,19 @@ class RedisLink:
     async def close(self) -> None:
         await self.client.aclose()
         if self.sentinel is not None:
+            await self.sentinel.aclose_queries()
             for sentinel in self.sentinel.sentinels:
                 await sentinel.aclose()
+
+
+def _describe(error: BaseException) -> str:
+    # redis-py's repr of its errors leaves out the message ("network:ConnectionError").
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _name(client: Redis) -> str:
+    kwargs = client.connection_pool.connection_kwargs
+    return f"{kwargs['host']}:{kwargs['port']}"
 
 
 def _host_port(address: str) -> tuple[str, int]:

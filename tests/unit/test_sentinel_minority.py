@@ -11,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from datchat.keys import LINK
+from datchat.redis_link import SENTINEL_TIMEOUT, RedisLink
 
 from .redis_processes import HOST, MASTER_NAME, SentinelCluster
 
@@ -160,3 +161,30 @@ async def test_acks_resume_after_failover_with_one_sentinel_out(cluster, make_no
     with promoted.client() as client:
         streams = list(client.scan_iter(_type="stream"))
         assert any(client.xrange(key, acked[1]["id"], acked[1]["id"]) for key in streams)
+
+
+async def test_a_discovery_does_not_wait_for_silent_sentinels(cluster):
+    """With a majority answering, a frozen Sentinel costs a discovery nothing; without one,
+    the Sentinel that does answer still names the master, within one Sentinel timeout."""
+    link = RedisLink(cluster.settings())
+    loop = asyncio.get_running_loop()
+
+    async def timed_discovery() -> tuple[float, tuple[str, int]]:
+        began = loop.time()
+        master = await link.master_address()
+        return loop.time() - began, master
+
+    try:
+        cluster.sentinels[0].freeze()
+        for _ in range(5):
+            took, master = await timed_discovery()
+            assert master == (HOST, cluster.master.port)
+            assert took < SENTINEL_TIMEOUT / 2, f"a discovery waited {took:.2f} s"
+        cluster.sentinels[1].kill()
+        for _ in range(3):
+            took, master = await timed_discovery()
+            assert master == (HOST, cluster.master.port)
+            assert took < 2 * SENTINEL_TIMEOUT + 0.5, f"a discovery took {took:.2f} s"
+    finally:
+        cluster.sentinels[0].thaw()
+        await link.close()
