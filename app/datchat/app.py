@@ -60,12 +60,17 @@ async def watch_master(link: RedisLink, listener: Listener, metrics: Metrics) ->
             continue
         if master is None:
             return
-        if link.master is not None and master != link.master:
+        moved = link.master is not None and master != link.master
+        if moved:
             metrics.failovers_seen += 1
         await link.follow_master(master)
         if listener.connected_to is not None and listener.connected_to != master:
             log.warning("listener is on %s:%s, master is %s:%s", *listener.connected_to, *master)
             await listener.disconnect()
+        elif moved:
+            # A listener that lost the old master is waiting out its backoff: try the new one
+            # now, or the node stays not ready for up to that backoff after the failover.
+            listener.retry_now()
 
 
 async def redis_context(app: web.Application) -> AsyncIterator[None]:

@@ -62,6 +62,10 @@ class Listener:
             with contextlib.suppress(Exception):
                 await self.pubsub.unsubscribe(channel(room_name))
 
+    def retry_now(self) -> None:
+        """End a reconnect backoff early (the master moved: there is something to reach)."""
+        self.wake.set()
+
     async def disconnect(self) -> None:
         """Force a reconnect (the master moved): the pending read fails, the run loop
         reconnects to the new master and replays what it missed."""
