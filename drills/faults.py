@@ -35,25 +35,24 @@ def _services(node: Node) -> str:
     return " ".join(ROLE_SERVICES[group] for group in node.groups if group in ROLE_SERVICES)
 
 
-def power_off(cluster: Cluster, node: Node) -> None:
-    """Pull the plug: no clean shutdown of anything on the host."""
+def _switch(cluster: Cluster, node: Node, *, on: bool) -> None:
     domain_prefix = node.data.get("vagrant_domain_prefix")
     if cluster.lab is not None:
-        power.kill(cluster, node)
+        (power.start if on else power.kill)(cluster, node)
     elif domain_prefix is not None:
-        _virsh("destroy", f"{domain_prefix}{node.name}")
+        _virsh("start" if on else "destroy", f"{domain_prefix}{node.name}")
     else:
-        cluster.run_checked(node, f"systemctl kill --signal=KILL {_services(node)}")
+        action = "start" if on else "kill --signal=KILL"
+        cluster.run_checked(node, f"systemctl {action} {_services(node)}")
+
+
+def power_off(cluster: Cluster, node: Node) -> None:
+    """Pull the plug: no clean shutdown of anything on the host."""
+    _switch(cluster, node, on=False)
 
 
 def power_on(cluster: Cluster, node: Node) -> None:
-    domain_prefix = node.data.get("vagrant_domain_prefix")
-    if cluster.lab is not None:
-        power.start(cluster, node)
-    elif domain_prefix is not None:
-        _virsh("start", f"{domain_prefix}{node.name}")
-    else:
-        cluster.run_checked(node, f"systemctl start {_services(node)}")
+    _switch(cluster, node, on=True)
 
 
 def runner(cluster: Cluster) -> netcut.Runner:
