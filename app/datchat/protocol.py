@@ -52,7 +52,13 @@ class Leave:
     room: str
 
 
-ClientFrame = Join | Say | Leave
+@dataclass(frozen=True)
+class Ping:
+    """Answered by PONG at once: lets a browser, which cannot send websocket pings, tell a
+    silent connection (an LB that vanished, a frozen node) from a quiet room."""
+
+
+ClientFrame = Join | Say | Leave | Ping
 
 
 def stream_id_key(stream_id: str) -> tuple[int, int]:
@@ -77,6 +83,9 @@ def message_frame(stream_id: str, body: str) -> str:
 
 def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+PONG = encode({"type": "pong"})
 
 
 def error_frame(code: str, message: str, client_id: str | None = None) -> str:
@@ -164,4 +173,6 @@ def parse_client_frame(text: str, max_text_chars: int) -> ClientFrame:
         return Say(room, text, client_id)
     if kind == "leave":
         return Leave(_room(frame))
-    raise FrameError("bad_frame", "type must be one of join, say, leave", client_id)
+    if kind == "ping":
+        return Ping()
+    raise FrameError("bad_frame", "type must be one of join, say, leave, ping", client_id)

@@ -15,9 +15,11 @@ from .history import StoreError
 from .hub import Room
 from .keys import CHAT, HISTORY, HUB, LISTENER, METRICS, PRESENCE, SETTINGS
 from .protocol import (
+    PONG,
     FrameError,
     Join,
     Leave,
+    Ping,
     Say,
     encode,
     error_frame,
@@ -90,6 +92,8 @@ class ChatConnection:
                 await self.say(frame)
             elif isinstance(frame, Leave):
                 await self.leave(frame.room)
+            elif isinstance(frame, Ping):
+                self.session.send_text(PONG)
         except FrameError as refused:
             self.error(refused.code, refused.message, refused.client_id)
 
