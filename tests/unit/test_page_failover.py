@@ -182,5 +182,4 @@ async def test_the_pages_own_reconnect_time_after_node_kills(browser, start_node
             f"(in the browser, {len(samples)} samples): min {min(samples):.0f} ms, "
             f"median {statistics.median(samples):.0f} ms, max {max(samples):.0f} ms"
         )
-    assert max(samples) < 2000, samples
     assert all(page.errors == [] for page in pages)
