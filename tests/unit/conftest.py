@@ -7,11 +7,13 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
+from playwright.async_api import async_playwright
 
 from datchat import init_app
 from datchat.config import ChatSettings, RedisSettings, Settings
 
 from .chat_client import ChatClient
+from .pages import CHROMIUM, CHROMIUM_ARGS, LoopbackProxy
 from .redis_processes import RedisProcess
 
 NodeFactory = Callable[..., Awaitable["Node"]]
@@ -70,3 +72,19 @@ async def wait_ready(client, timeout: float = 15) -> None:
         if loop.time() > deadline:
             raise TimeoutError(f"node never became ready: {await response.text()}")
         await asyncio.sleep(0.05)
+
+
+# The page's tests: one headless Chromium per test, and a loopback proxy standing in for HAProxy.
+@pytest.fixture
+async def browser():
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def proxy():
+    proxy = await LoopbackProxy([]).start()
+    yield proxy
+    await proxy.stop()

@@ -7,27 +7,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from datchat.keys import HUB
 from datchat.protocol import message_body
 from datchat.redis_names import BODY_FIELD, stream_key
 
-from .pages import CHROMIUM, CHROMIUM_ARGS, PHONE, open_chat, say
+from .pages import PHONE, open_chat, say
 
 pytestmark = pytest.mark.browser
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 # A zone without daylight saving and not a whole hour off UTC: local time cannot pass by luck.
 ZONE = "Asia/Kolkata"
-
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def test_two_pages_exchange_a_message_and_html_stays_text(make_node, browser):

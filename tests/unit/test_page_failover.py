@@ -10,14 +10,11 @@ import signal
 import statistics
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from .pages import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PICTURES,
-    LoopbackProxy,
     NodeProcess,
     events,
     open_chat,
@@ -51,14 +48,6 @@ LAST_RECONNECT_MS = "performance.getEntriesByName('datchat:reconnect').at(-1).du
 
 
 @pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
 async def start_node(tmp_path, redis_url):
     started: list[NodeProcess] = []
 
@@ -69,13 +58,6 @@ async def start_node(tmp_path, redis_url):
     yield start
     for node in started:
         await node.kill()
-
-
-@pytest.fixture
-async def proxy():
-    proxy = await LoopbackProxy([]).start()
-    yield proxy
-    await proxy.stop()
 
 
 def texts(page):

@@ -6,26 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-from .pages import CHROMIUM, CHROMIUM_ARGS, LoopbackProxy, events, open_chat, say
+from .pages import events, open_chat, say
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
-async def proxy():
-    proxy = await LoopbackProxy([]).start()
-    yield proxy
-    await proxy.stop()
 
 
 async def test_a_connection_that_goes_silent_is_pinged_and_replaced(browser, make_node, proxy):
