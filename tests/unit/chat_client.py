@@ -47,13 +47,25 @@ class ChatClient:
         """Say text; return the ack (or the error frame for this client_id)."""
         client_id = client_id or uuid.uuid4().hex
         await self.send({"type": "say", "room": room, "text": text, "client_id": client_id})
+        answer = await self.answer(client_id)
+        if answer is None:
+            raise TimeoutError(f"no ack or error for {client_id} in {RECEIVE_TIMEOUT} s")
+        return answer
+
+    async def answer(self, client_id: str, timeout: float = RECEIVE_TIMEOUT) -> dict | None:
+        """The ack or error frame for client_id, or None if none came within timeout."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + RECEIVE_TIMEOUT
+        deadline = loop.time() + timeout
         while True:
             for index, frame in enumerate(self.inbox):
                 if frame["type"] in ("ack", "error") and frame.get("client_id") == client_id:
                     return self.inbox.pop(index)
-            self.inbox.append(await self.receive(timeout=max(0.01, deadline - loop.time())))
+            if deadline - loop.time() <= 0:
+                return None
+            try:
+                self.inbox.append(await self.receive(timeout=deadline - loop.time()))
+            except TimeoutError:
+                return None
 
     def messages(self) -> list[dict]:
         """Message frames received so far (and kept), removed from the inbox."""

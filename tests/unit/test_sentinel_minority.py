@@ -50,22 +50,6 @@ async def watch_switch(sentinel_port: int) -> float:
         await client.aclose()
 
 
-async def answer_to(alice, client_id: str, timeout: float) -> dict | None:
-    """The ack or error frame for client_id, or None if none came within timeout."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        for index, frame in enumerate(alice.inbox):
-            if frame["type"] in ("ack", "error") and frame.get("client_id") == client_id:
-                return alice.inbox.pop(index)
-        if deadline - loop.time() <= 0:
-            return None
-        try:
-            alice.inbox.append(await alice.receive(timeout=deadline - loop.time()))
-        except TimeoutError:
-            return None
-
-
 async def first_ack_after(alice, start: float, until: float, says: list[str]):
     """Say repeatedly (each say waits for its answer) until one is acked; (time, ack) or None.
 
@@ -76,7 +60,7 @@ async def first_ack_after(alice, start: float, until: float, says: list[str]):
         client_id = uuid.uuid4().hex
         sent_at = loop.time()
         await alice.send({"type": "say", "room": "lobby", "text": "after", "client_id": client_id})
-        frame = await answer_to(alice, client_id, until - loop.time())
+        frame = await alice.answer(client_id, until - loop.time())
         outcome = "no answer" if frame is None else frame.get("code", frame["type"])
         says.append(f"{sent_at - start:.2f}->{loop.time() - start:.2f} {outcome}")
         if frame is not None and frame["type"] == "ack":
