@@ -112,11 +112,12 @@ def up(cluster: Cluster, progress: Progress = print) -> None:
     started = time.monotonic()
     keys.ensure_key(lab)
     image = build_image(progress)
-    if network.subnet_matches(lab) is False:
+    matches = network.subnet_matches(lab)
+    if matches is False:
         progress(f"network: {lab.network_name} has another subnet, recreating")
         remove_containers(cluster, progress)
         network.remove(lab, progress)
-    if network.subnet_matches(lab) is None:
+    if not matches:
         network.create(lab, progress)
     states = container_states(cluster)
     for stale in set(states) - {node.name for node in cluster.nodes}:
