@@ -63,12 +63,19 @@ infra: lab
 drills: lab
 	$(PYTEST) -m drill tests/drills
 
-# The playbooks call datchat-lab and pyinfra from the venv. MOLECULE_ARGS picks scenarios.
-MOLECULE_ARGS ?= --all
+# The playbooks call datchat-lab and pyinfra from the venv. MOLECULE_SCENARIOS picks scenarios,
+# MOLECULE_OPTIONS adds options of `molecule test`.
+MOLECULE_SCENARIOS ?= --all
+MOLECULE_OPTIONS ?=
+MOLECULE := PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_LOCALHOST_WARNING=false $(BIN)/molecule
 molecule: setup
 	@mkdir -p .state
-	set -o pipefail; PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_LOCALHOST_WARNING=false \
-		$(BIN)/molecule test $(MOLECULE_ARGS) 2>&1 | tee .state/molecule.log
+	@# Molecule keeps its state under ~/.ansible, outside the checkout and the lab: a run that
+	@# was cut short, or `--destroy never`, leaves "created" there, and a later run would skip
+	@# create and converge hosts that no longer exist. Create is `datchat-lab up`, which replaces
+	@# stale hosts, so forgetting that state is always safe.
+	$(MOLECULE) reset $(MOLECULE_SCENARIOS)
+	set -o pipefail; $(MOLECULE) test $(MOLECULE_SCENARIOS) $(MOLECULE_OPTIONS) 2>&1 | tee .state/molecule.log
 	@# Molecule reports a verify step that found no test file as successful: refuse that.
 	@! grep -q "no tests found" .state/molecule.log || \
 		{ echo "make molecule: a scenario's verify ran no test" >&2; exit 1; }
@@ -135,10 +142,10 @@ stage = @echo "== stage $(1): start $$(date -u +%T)"; started=$$(date +%s); $(2)
 test: setup
 	$(call stage,lint,$(MAKE) --no-print-directory lint)
 	$(call stage,unit+lab,$(PYTEST) tests/unit tests/lab)
-	$(call stage,infra (molecule default),$(MAKE) --no-print-directory molecule MOLECULE_ARGS="-s default --destroy never")
+	$(call stage,infra (molecule default),$(MAKE) --no-print-directory molecule MOLECULE_SCENARIOS="-s default" MOLECULE_OPTIONS="--destroy never")
 	$(LAB) -i $(INVENTORY) status
 	$(call stage,drills,$(PYTEST) -m drill tests/drills)
-	$(call stage,molecule components,$(MAKE) --no-print-directory molecule MOLECULE_ARGS="--all -e default")
+	$(call stage,molecule components,$(MAKE) --no-print-directory molecule MOLECULE_SCENARIOS="--all -e default")
 	@# The VMs are emulated here: give them the CPU the Podman lab would take.
 	$(MAKE) --no-print-directory lab-down
 	$(call stage,vagrant,$(MAKE) --no-print-directory vagrant-test)
