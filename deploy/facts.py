@@ -10,8 +10,8 @@ from deploy.defaults import REDIS_CREDENTIALS_FILE
 class SentinelViews(FactBase):
     """What each reachable Sentinel says about the master: [{epoch, ip, port, flags, sentinel}].
 
-    Asked on a redis host (which can reach every Sentinel), with the Sentinel password read
-    from the host's credentials file, so no secret appears on a command line. Empty before
+    Asked on a redis host (which can reach every Sentinel), as Sentinel's admin user from the
+    host's credentials file, so no secret appears on a command line. Empty before
     the first deploy (no credentials, no Sentinel yet).
     """
 
@@ -25,7 +25,8 @@ class SentinelViews(FactBase):
             f"[ -r {REDIS_CREDENTIALS_FILE} ] || exit 0; . {REDIS_CREDENTIALS_FILE}; "
             'REDISCLI_AUTH="$SENTINEL_PASSWORD"; export REDISCLI_AUTH; '
             f"for s in {addresses}; do "
-            f"timeout 2 redis-cli --no-auth-warning -h $s -p {port} sentinel master {master_name} "
+            'timeout 2 redis-cli --no-auth-warning --user "${SENTINEL_USER:-default}" '
+            f"-h $s -p {port} sentinel master {master_name} "
             "2>/dev/null | awk -v s=$s 'NR%2==1{k=$0;next}{v[k]=$0} "
             'END{if (v["ip"]!="") print v["config-epoch"], v["ip"], v["port"], v["flags"], s, '
             'v["down-after-milliseconds"], v["failover-timeout"], v["quorum"]}\'; done'

@@ -9,19 +9,10 @@ import pytest
 
 from datchat.keys import METRICS
 
-from .redis_processes import SentinelCluster
-
 pytestmark = pytest.mark.failover
 
 SEND_INTERVAL_S = 0.02
 ACKS_AFTER_FAILOVER = 20
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    cluster = SentinelCluster(tmp_path)
-    yield cluster
-    cluster.stop()
 
 
 async def delivered_ids(client, until_all_of: set[str], timeout: float = 15) -> list[str]:
