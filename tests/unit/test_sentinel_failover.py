@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from datchat.keys import METRICS
+from datchat.redis_names import stream_key
 
 pytestmark = pytest.mark.failover
 
@@ -68,6 +69,13 @@ async def talk_through(cluster, make_node, fault) -> None:
         assert delivered == sorted(delivered, key=lambda i: tuple(map(int, i.split("-"))))
         missing = set(acked) - set(delivered)
         assert not missing, f"{len(missing)} acked messages never delivered"
+    # Delivered is not enough: the durable record, on the master that now holds it, must
+    # have every acked message too.
+    promoted = next(s for s in cluster.servers() if s.port == cluster.master_port())
+    with promoted.client() as admin:
+        stored = {entry_id for entry_id, _ in admin.xrange(stream_key("lobby"))}
+    not_stored = set(acked) - stored
+    assert not not_stored, f"{len(not_stored)} acked messages missing from the new master's stream"
     assert node1.app[METRICS].failovers_seen >= 1
     assert node2.app[METRICS].failovers_seen >= 1
 
