@@ -30,16 +30,20 @@ class Member:
 @dataclass(frozen=True)
 class Rule:
     why: str
-    # Addresses or networks allowed; empty: anyone.
+    # Addresses or networks allowed; none admits no one, unless `anyone`.
     sources: tuple[str, ...]
     # "tcp" with ports, "ping" (echo requests) or "vrrp".
     protocol: str
     ports: tuple[int, ...] = ()
     # Only packets to this address (the VIP), else to any of the host's addresses.
     destination: str | None = None
+    anyone: bool = False
 
     def matches(self) -> list[str]:
-        """The rule as nft match expressions, one per IP family it concerns."""
+        """The rule as nft match expressions, one per IP family it concerns; none when no
+        source is allowed (a group that uses the service has no hosts yet)."""
+        if not self.sources and not self.anyone:
+            return []
         families = {ipaddress.ip_address(self.destination).version} if self.destination else {4, 6}
         lines = []
         for family, keyword in ((4, "ip"), (6, "ip6")):
@@ -69,14 +73,13 @@ def _addresses(members: Sequence[Member], *, besides: str = "") -> tuple[str, ..
 def ssh_rule(host: Member) -> Rule:
     """SSH from admin_ssh_networks: the deploy, the drills' probes, operators."""
     networks = tuple(setting(host.data, "admin_ssh_networks"))
-    if not networks:  # a Rule without sources admits anyone
+    if not networks:  # the inventory checks refuse it first; a rule admitting no one is no help
         raise ValueError(f"host {host.name}: admin_ssh_networks is empty")
     return Rule("SSH: admin_ssh_networks", networks, "tcp", (int(host.data.get("ssh_port") or 22),))
 
 
 def ping_rule(host: Member) -> Rule:
     """Echo requests from the admin networks only: a reachable host, not a scanner's map."""
-    ssh_rule(host)  # the same networks, with the same guard
     return Rule("ping: admin_ssh_networks", tuple(setting(host.data, "admin_ssh_networks")), "ping")
 
 
@@ -114,20 +117,18 @@ def rules_for(host: Member, groups: Mapping[str, Sequence[Member]]) -> list[Rule
                 "tcp",
                 (setting(host.data, "haproxy_frontend_port"),),
                 destination=setting(host.data, "keepalived_vip"),
+                anyone=True,
             )
         )
-        admins = tuple(setting(host.data, "admin_http_networks"))
-        if admins:
-            rules.append(
-                Rule(
-                    "HAProxy's stats page on the private address: admin_http_networks",
-                    admins,
-                    "tcp",
-                    (setting(host.data, "haproxy_stats_port"),),
-                    destination=host.address,
-                )
+        rules.append(
+            Rule(
+                "HAProxy's stats page on the private address: admin_http_networks",
+                tuple(setting(host.data, "admin_http_networks")),
+                "tcp",
+                (setting(host.data, "haproxy_stats_port"),),
+                destination=host.address,
             )
+        )
         peers = _addresses(groups.get("lbs", ()), besides=host.name)
-        if peers:
-            rules.append(Rule("VRRP adverts: the peer LBs only", peers, "vrrp"))
+        rules.append(Rule("VRRP adverts: the peer LBs only", peers, "vrrp"))
     return rules

@@ -25,7 +25,14 @@ def site(apps: int = 2) -> dict[str, list[Member]]:
 
 
 def by_port(rules) -> dict:
-    return {(rule.protocol, rule.ports, rule.destination): set(rule.sources) for rule in rules}
+    """What each rule admits: its sources, or "anyone"; rules that admit no one are left out."""
+    return {
+        (rule.protocol, rule.ports, rule.destination): "anyone"
+        if rule.anyone
+        else set(rule.sources)
+        for rule in rules
+        if rule.matches()
+    }
 
 
 def test_redis_and_sentinel_admit_the_apps_and_the_other_redis_hosts_only():
@@ -46,7 +53,7 @@ def test_an_app_node_admits_the_lbs_only():
 def test_an_lb_serves_the_vip_to_anyone_stats_to_admins_and_vrrp_to_its_peer():
     groups = site()
     assert by_port(rules_for(groups["lbs"][0], groups)) == {
-        ("tcp", (80,), VIP): set(),
+        ("tcp", (80,), VIP): "anyone",
         ("tcp", (8404,), "10.0.0.11"): {"192.0.2.2/32"},
         ("vrrp", (), None): {"10.0.0.12"},
     }
@@ -68,6 +75,13 @@ def test_a_new_app_node_opens_what_it_needs_and_nothing_else():
     assert by_port(rules_for(after["apps"][2], after)) == {
         ("tcp", (8080,), None): {"10.0.0.11", "10.0.0.12"}
     }
+
+
+def test_a_service_whose_users_have_no_hosts_admits_no_one():
+    groups = {"apps": site()["apps"], "redis": site()["redis"]}  # no LBs: nobody may use app port
+    assert rules_for(groups["apps"][0], groups)[0].matches() == []
+    lone = {"redis": site()["redis"][:1]}  # no apps, no peers: nobody may use Redis
+    assert rules_for(lone["redis"][0], lone)[0].matches() == []
 
 
 def test_ssh_without_admin_networks_is_refused_rather_than_opened_to_anyone():

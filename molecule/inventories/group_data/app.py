@@ -18,3 +18,6 @@ redis_min_replicas_to_write = 0
 app_ack_replicas = 0
 # One component, not the whole site: tests/infra runs only the tests of the roles present.
 partial_cluster = True
+# The control machine stands in for the LBs this scenario has none of, and the firewall admits
+# the app port from LBs only: it stays off here. The default scenario (the whole site) tests it.
+firewall_enabled = False
