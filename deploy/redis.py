@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pyinfra import host, inventory
 from pyinfra.api import deploy
+from pyinfra.api.exceptions import DeployError
 from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.files import FindInFile
 from pyinfra.operations import files, server
@@ -35,8 +36,20 @@ def install_redis(secrets: dict[str, str]) -> None:
         port=data.sentinel_port,
         master_name=data.sentinel_master_name,
     )
-    # Who is master now, by the Sentinels; the first redis host only on the very first deploy.
-    master = current_master(views) or sentinels[0]
+    if views is None:
+        # The host's first deploy: the first redis host is master, the rest follow it.
+        views, master = [], sentinels[0]
+    else:
+        master = current_master(views)
+        if master is None:
+            # Guessing (the first redis host) could make a master of a replica and undo a
+            # failover: a deploy must never decide who is master.
+            raise DeployError(
+                f"host {host.name}: no Sentinel of {', '.join(sentinels)} names a healthy "
+                f"master {data.sentinel_master_name!r} to its admin user: fix Sentinel or the "
+                f"credentials in {REDIS_CREDENTIALS_FILE}, and deploy again (if this host's "
+                "first deploy never finished, remove that file on it first)"
+            )
     common = {
         **{key: data.get(key) for key in ROLE_DEFAULTS},
         "address": address,
@@ -160,11 +173,15 @@ def install_redis(secrets: dict[str, str]) -> None:
 
 def load_acl_users(label: str, cli: str, users_file: OperationMeta) -> None:
     """A changed users file goes live without a restart. redis-cli exits 0 on an error reply,
-    so the answer itself is checked; Redis keeps its old users if it refuses the file."""
+    so the answer itself is checked; Redis keeps its old users if it refuses the file.
+
+    Redis 7.0's ACL LOAD disconnects every client logged in as a reloaded user (they log in
+    again at once): one host at a time, so the cluster never loses all its links together."""
     server.shell(
-        name=f"Apply {label}'s ACL users live (ACL LOAD)",
+        name=f"Apply {label}'s ACL users live (ACL LOAD, one host at a time)",
         commands=[
             f'answer=$({cli} acl load); [ "$answer" = OK ] || {{ echo "$answer" >&2; exit 1; }}'
         ],
         _if=users_file.did_change,
+        _serial=True,
     )
