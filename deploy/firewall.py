@@ -23,27 +23,34 @@ def member(pyinfra_host) -> Member:
     return Member(pyinfra_host.name, pyinfra_host.data.private_address, pyinfra_host.data)
 
 
-def check_not_locked_out() -> None:
-    """Refuse, before anything changes, a ruleset that would cut the SSH this deploy runs on.
+def sshd_port() -> int:
+    """The port sshd serves this deploy on, refusing (before anything changes) a ruleset
+    that would cut the SSH the deploy runs on.
 
-    sudo drops SSH_CONNECTION from the environment, so the fact is asked without it."""
+    Read on the host (SSH_CONNECTION: client address and port, server address and port), not
+    from ssh_port, which is where the control machine connects: behind a port forward the two
+    differ. sudo drops SSH_CONNECTION from the environment, so the fact is asked without it."""
     connection = host.get_fact(Command, command="echo ${SSH_CONNECTION:-}", _sudo=False)
     if not connection:
-        return  # not over SSH (a local or container connector): nothing to cut
-    client = ipaddress.ip_address(connection.split()[0])
+        # Not over SSH (a local or container connector): nothing to cut.
+        return int(host.data.get("ssh_port") or 22)
+    client, _, _, port = connection.split()
     networks = setting(host, "admin_ssh_networks")
-    if not any(client in ipaddress.ip_network(n, strict=False) for n in networks):
+    if not any(
+        ipaddress.ip_address(client) in ipaddress.ip_network(n, strict=False) for n in networks
+    ):
         raise DeployError(
             f"host {host.name}: admin_ssh_networks {networks} does not include {client}, the "
             "address this deploy connects from: the firewall would lock it out"
         )
+    return int(port)
 
 
 @deploy("Host firewall", data_defaults=FIREWALL_DEFAULTS)
 def install_firewall() -> None:
     if not setting(host, "firewall_enabled"):
         return
-    check_not_locked_out()
+    port = sshd_port()
     install_role_packages("firewall", "Install nftables")
     groups = {group: [member(h) for h in inventory.get_group(group, [])] for group in ROLE_GROUPS}
     this = member(host)
@@ -53,7 +60,7 @@ def install_firewall() -> None:
         dest=RULESET,
         check="nft -c -f {path}",
         mode="600",
-        ssh=ssh_rule(this),
+        ssh=ssh_rule(this, port),
         ping=ping_rule(this),
         rules=rules_for(this, groups),
         vrrp=VRRP,

@@ -70,12 +70,12 @@ def _addresses(members: Sequence[Member], *, besides: str = "") -> tuple[str, ..
     return tuple(sorted({m.address for m in members if m.name != besides}))
 
 
-def ssh_rule(host: Member) -> Rule:
-    """SSH from admin_ssh_networks: the deploy, the drills' probes, operators."""
+def ssh_rule(host: Member, port: int) -> Rule:
+    """SSH (sshd's `port`) from admin_ssh_networks: the deploy, the drills' probes, operators."""
     networks = tuple(setting(host.data, "admin_ssh_networks"))
     if not networks:  # the inventory checks refuse it first; a rule admitting no one is no help
         raise ValueError(f"host {host.name}: admin_ssh_networks is empty")
-    return Rule("SSH: admin_ssh_networks", networks, "tcp", (int(host.data.get("ssh_port") or 22),))
+    return Rule("SSH: admin_ssh_networks", networks, "tcp", (port,))
 
 
 def ping_rule(host: Member) -> Rule:

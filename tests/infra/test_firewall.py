@@ -138,18 +138,35 @@ def test_a_vrrp_advert_from_a_host_that_is_no_peer_lb_is_dropped():
     assert vip_holder().name == holder.name
 
 
+# Connects out to the control machine, then waits for a line from it: replies to an outgoing
+# connection come in on an ephemeral port, which only `ct state established` admits.
+CALL_HOME = """
+import socket, sys
+peer = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
+peer.settimeout(15)
+peer.sendall(b"hello\\n")
+print("got", peer.makefile().readline().strip(), flush=True)
+"""
+
+
 def test_reloading_the_rules_keeps_established_connections():
-    """An SSH session open across a reload of the whole ruleset (the deploy's own case, the
-    table replaced in one transaction) keeps working."""
+    """A connection open across a reload of the whole ruleset (the deploy's own case, the
+    table replaced in one transaction) keeps flowing both ways."""
     host = first("apps")
-    command = ["ssh", "-F", str(CLUSTER.ssh_config), "-o", "ControlPath=none", host,
-               "echo started; sleep 4; echo still-connected"]  # fmt: skip
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as session:
-        try:
-            assert session.stdout.readline().strip() == "started"
-            on_host(host).check_output("systemctl reload datchat-firewall")
-            assert session.stdout.readline().strip() == "still-connected"
-            assert session.wait(30) == 0
-        finally:
-            session.kill()
+    home = CLUSTER.node(host).data["admin_ssh_networks"][0].split("/")[0]
+    with socket.create_server((home, 0)) as server:
+        server.settimeout(15)
+        command = ["ssh", "-F", str(CLUSTER.ssh_config), host,
+                   f"python3 -c '{CALL_HOME}' {home} {server.getsockname()[1]}"]  # fmt: skip
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as caller:
+            try:
+                connection, _ = server.accept()
+                with connection:
+                    assert connection.makefile().readline().strip() == "hello"
+                    on_host(host).check_output("systemctl reload datchat-firewall")
+                    connection.sendall(b"after-reload\n")
+                    assert caller.stdout.readline().strip() == "got after-reload"
+                assert caller.wait(30) == 0
+            finally:
+                caller.kill()
     assert on_host(host).service("datchat-firewall").is_running

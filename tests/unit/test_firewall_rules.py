@@ -86,14 +86,14 @@ def test_a_service_whose_users_have_no_hosts_admits_no_one():
 
 def test_ssh_without_admin_networks_is_refused_rather_than_opened_to_anyone():
     with pytest.raises(ValueError, match="admin_ssh_networks is empty"):
-        ssh_rule(Member("app1", "10.0.0.21", {"admin_ssh_networks": []}))
+        ssh_rule(Member("app1", "10.0.0.21", {"admin_ssh_networks": []}), 22)
 
 
 def test_the_ruleset_admits_ssh_first_and_drops_the_rest():
     groups = site()
     lb = groups["lbs"][0]
     text = get_template(str(FIREWALL_TEMPLATE)).render(
-        ssh=ssh_rule(lb), ping=ping_rule(lb), rules=rules_for(lb, groups), vrrp=VRRP
+        ssh=ssh_rule(lb, 22), ping=ping_rule(lb), rules=rules_for(lb, groups), vrrp=VRRP
     )
     lines = [
         line.strip()
