@@ -65,6 +65,12 @@ _lock = threading.Lock()
 
 def _load(path: Path) -> dict[str, str]:
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    for key in SECRET_ENV:
+        if key in stored and not SECRET_PATTERN.fullmatch(str(stored[key])):
+            raise SecretError(
+                f"{path}: {key} must be 16-128 characters from {SECRET_CHARS}: fix it, or "
+                "delete the key to have a new one generated"
+            )
     missing = [
         key for key, env in SECRET_ENV.items() if key not in stored and env not in os.environ
     ]

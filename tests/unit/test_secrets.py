@@ -54,3 +54,10 @@ def test_a_bad_secret_from_the_environment_is_refused_before_anything_is_written
     assert f"({problem})" in message
     assert value not in message
     assert not path.exists()
+
+
+def test_a_bad_secret_in_the_file_is_refused_with_the_file_and_key(tmp_path):
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps({"redis_admin_password": "has a space in it, so no"}))
+    with pytest.raises(SecretError, match=r"secrets\.json: redis_admin_password must be 16-128"):
+        load_secrets(path)
