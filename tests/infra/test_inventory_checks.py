@@ -21,6 +21,10 @@ def host_entry(name: str, address: str, **extra: object) -> str:
         "ssh_user": node.data.get("ssh_user", "root"),
         "ssh_key": node.data.get("ssh_key"),
         "ssh_known_hosts_file": node.data.get("ssh_known_hosts_file"),
+        "ssh_strict_host_key_checking": node.data.get("ssh_strict_host_key_checking"),
+        # A deploy that gets as far as reading facts (the lock-out check) reads root's files
+        # on hosts where the SSH user is not root.
+        "_sudo": node.data.get("_sudo"),
         "private_address": address,
         "secrets_file": node.data.get("secrets_file"),
         "admin_ssh_networks": node.data.get("admin_ssh_networks"),
