@@ -12,14 +12,8 @@ import statistics
 import pytest
 from playwright.async_api import expect
 
-from .pages import (
-    DESKTOP,
-    PICTURES,
-    NodeProcess,
-    events,
-    open_chat,
-    say,
-)
+from .node_process import NodeProcess
+from .pages import DESKTOP, PICTURES, events, open_chat, say
 
 pytestmark = pytest.mark.browser
 
