@@ -123,6 +123,8 @@ KEEPALIVED_DEFAULTS: dict[str, Any] = {
     "keepalived_priority_step": 50,
     # Seconds between runs of the HAProxy check script.
     "keepalived_check_interval": 1,
+    # Seconds a check may take before it counts as failed.
+    "keepalived_check_timeout": 2,
     # Failed HAProxy checks in a row before the LB loses `weight` priority.
     "keepalived_check_fall": 2,
     # Passed HAProxy checks in a row before it gets that priority back.
