@@ -148,6 +148,10 @@ test: setup
 	$(call stage,molecule components,$(MAKE) --no-print-directory molecule MOLECULE_SCENARIOS="--all -e default")
 	@# The VMs are emulated here: give them the CPU the Podman lab would take.
 	$(MAKE) --no-print-directory lab-down
+	@# Emulated VMs ran 2-3 times slower inside some CI runs than alone: show what else is busy.
+	@echo "== before the Vagrant stage: containers left, and the busiest processes"
+	@podman ps -a --format '{{.Names}} {{.Status}}'
+	@top -b -n 1 -o %CPU -c -w 150 | head -n 20
 	$(call stage,vagrant,$(MAKE) --no-print-directory vagrant-test)
 
 run: venv

@@ -10,11 +10,21 @@ logs=reports/vagrant
 rm -rf "$logs" && mkdir -p "$logs"
 failed=""
 
+# DATCHAT_DEADLINE (seconds since the epoch; .ci/run sets it below its hard limit): a step still
+# running then is stopped, so the VMs are destroyed and the log says which step and why, instead
+# of CI killing everything unexplained.
+limit=()
 step() { # step NAME COMMAND...: run COMMAND, logged as NAME
 	local name=$1
 	shift
 	echo "vagrant-test: $name ($(date +%T))"
-	"$@" 2>&1 | tee "$logs/$name.log"
+	if [ -n "${DATCHAT_DEADLINE:-}" ]; then
+		local left=$((DATCHAT_DEADLINE - $(date +%s) - 120))
+		[ "$left" -gt 0 ] || left=1
+		limit=(timeout --kill-after=30 "$left")
+		echo "vagrant-test: $name stops after $left s (DATCHAT_DEADLINE)"
+	fi
+	"${limit[@]}" "$@" 2>&1 | tee "$logs/$name.log"
 	local status=${PIPESTATUS[0]}
 	[ "$status" -eq 0 ] || failed=$name
 	return "$status"
