@@ -10,7 +10,7 @@ PYTEST := $(BIN)/pytest
 LAB := $(BIN)/datchat-lab
 INVENTORY ?= inventories/lab.py
 
-.PHONY: help setup host-packages venv unit labtest infra drills bench bench-profile molecule vagrant-host-packages vagrant-box vagrant vagrant-deploy vagrant-test vagrant-down lint format test run lab lab-down clean
+.PHONY: help setup host-packages venv unit labtest infra drills bench bench-profile molecule vagrant-host-packages vagrant-box-name vagrant-box vagrant vagrant-deploy vagrant-test vagrant-down lint format test run lab lab-down clean
 
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
@@ -81,11 +81,17 @@ molecule: setup
 		{ echo "make molecule: a scenario's verify ran no test" >&2; exit 1; }
 
 VAGRANT_INVENTORY := inventories/vagrant.py
-LOCAL_BOX := datchat/debian12
+# The local box is named after its recipe (its build scripts and the roles' packages): a
+# changed recipe builds a new box instead of testing on a stale one.
+BOX_RECIPE := $(shell cat vagrant/build-box.sh vagrant/box-customize.sh deploy/packages.py | sha256sum | cut -c1-10)
+LOCAL_BOX := datchat/debian12-$(BOX_RECIPE)
 export VAGRANT_DEFAULT_PROVIDER ?= libvirt
 
 vagrant-host-packages:
 	vagrant/install-host-packages.sh
+
+vagrant-box-name:
+	@echo $(LOCAL_BOX)
 
 vagrant-box: setup vagrant-host-packages
 	DATCHAT_VAGRANT_BOX=$(LOCAL_BOX) vagrant/build-box.sh

@@ -10,7 +10,8 @@ import csv
 import io
 import subprocess
 
-from deploy.defaults import HAPROXY_ADMIN_SOCKET, HAPROXY_BACKEND, REDIS_CREDENTIALS_FILE
+from deploy.defaults import HAPROXY_ADMIN_SOCKET, HAPROXY_BACKEND
+from deploy.redis_users import admin_cli
 
 from .model import Cluster, Node
 
@@ -35,19 +36,13 @@ def _pairs(text: str) -> dict[str, str]:
 def redis_cli(
     cluster: Cluster, node: Node, command: str, sentinel: bool = False
 ) -> subprocess.CompletedProcess:
-    """redis-cli on a redis host against its own redis-server (or Sentinel), authenticated
-    from the host's credentials file so no password crosses a command line."""
-    password, port = (
-        ("SENTINEL_PASSWORD", node.data["sentinel_port"])
+    """redis-cli on a redis host against its own redis-server (or Sentinel), as its admin user."""
+    cli = (
+        admin_cli("SENTINEL", node.address, node.data["sentinel_port"])
         if sentinel
-        else ("REDIS_PASSWORD", node.data["redis_port"])
+        else admin_cli("REDIS", node.address, node.data["redis_port"])
     )
-    return cluster.run(
-        node,
-        f". {REDIS_CREDENTIALS_FILE} && REDISCLI_AUTH=${password} redis-cli --no-auth-warning "
-        f"-h {node.address} -p {port} {command}",
-        timeout=cluster.probe_timeout_s,
-    )
+    return cluster.run(node, f"{cli} {command}", timeout=cluster.probe_timeout_s)
 
 
 def redis_info(cluster: Cluster, node: Node) -> dict:

@@ -11,6 +11,7 @@ from pyinfra.operations import files, server, systemd
 
 from deploy.apt_install import install_role_packages
 from deploy.defaults import APP_DEFAULTS, setting
+from deploy.redis_users import APP_USER
 from deploy.services import keep_running
 
 HOME = "/opt/datchat"
@@ -75,14 +76,16 @@ def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
         host_name=host.name,
         sentinels=sentinels,
         sentinel_master_name=setting(redis_hosts[0], "sentinel_master_name"),
-        redis_password=secrets["redis_password"],
-        sentinel_password=secrets["sentinel_password"],
+        app_user=APP_USER,
+        redis_app_password=secrets["redis_app_password"],
+        sentinel_app_password=secrets["sentinel_app_password"],
     )
     unit = files.template(
         name="Install the datchat systemd unit",
         src="app/deploy/datchat.service.j2",
         dest="/etc/systemd/system/datchat.service",
         mode="644",
+        lab_containers=setting(host, "lab_containers"),
     )
     systemd.daemon_reload(name="Reload systemd for the new unit", _if=unit.did_change)
     # One node at a time, so clients always have a node to move to.

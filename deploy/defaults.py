@@ -33,6 +33,19 @@ HOST_DEFAULTS: dict[str, Any] = {
     "lab_containers": False,
 }
 
+# The host firewall (firewall/nftables.conf.j2, deploy/firewall.py) on every host.
+FIREWALL_DEFAULTS: dict[str, Any] = {
+    # Inbound is dropped but for what the groups need of each other: the matrix in
+    # docs/reference/firewall.md. False leaves the host's firewall alone.
+    "firewall_enabled": True,
+    # Networks that may SSH to every host: the deploy, the drills, operators. Empty refuses
+    # the deploy (the firewall would admit SSH from nowhere), and so does a list without the
+    # address this deploy connects from.
+    "admin_ssh_networks": [],
+    # Networks that may open HAProxy's stats page on each LB's private address.
+    "admin_http_networks": [],
+}
+
 REDIS_DEFAULTS: dict[str, Any] = {
     # The port Redis listens on, on the host's private address and on localhost.
     "redis_port": 6379,
@@ -131,9 +144,10 @@ KEEPALIVED_DEFAULTS: dict[str, Any] = {
     "keepalived_check_rise": 2,
     # Priority a failing LB loses: more than one step, so the next LB takes the VIP.
     "keepalived_check_weight": 60,
-    # Unicast adverts to the other LBs, for networks that drop multicast (some clouds,
-    # vagrant-libvirt).
-    "keepalived_unicast": False,
+    # Adverts unicast to the other LBs, accepted only from them (check_unicast_src): no other
+    # host on the segment can take the VIP, and it works where multicast is dropped (clouds,
+    # vagrant-libvirt). False: multicast VRRP, for a segment where only the LBs can send.
+    "keepalived_unicast": True,
 }
 
 # The control machine's side: read by the cluster model and the drills, never by a host.
@@ -156,6 +170,7 @@ CONTROL_DEFAULTS: dict[str, Any] = {
 
 DEFAULTS: dict[str, Any] = {
     **HOST_DEFAULTS,
+    **FIREWALL_DEFAULTS,
     **REDIS_DEFAULTS,
     **SENTINEL_DEFAULTS,
     **APP_DEFAULTS,

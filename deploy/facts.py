@@ -6,13 +6,15 @@ from pyinfra.api import FactBase
 
 from deploy.defaults import REDIS_CREDENTIALS_FILE
 
+FIRST_DEPLOY = "first-deploy"
+
 
 class SentinelViews(FactBase):
     """What each reachable Sentinel says about the master: [{epoch, ip, port, flags, sentinel}].
 
-    Asked on a redis host (which can reach every Sentinel), with the Sentinel password read
-    from the host's credentials file, so no secret appears on a command line. Empty before
-    the first deploy (no credentials, no Sentinel yet).
+    Asked on a redis host (which can reach every Sentinel), as Sentinel's admin user from the
+    host's credentials file, so no secret appears on a command line. None before the host's
+    first deploy (no credentials file yet); a list, possibly empty, afterwards.
     """
 
     @staticmethod
@@ -22,16 +24,20 @@ class SentinelViews(FactBase):
     def command(self, sentinels: list[str], port: int, master_name: str) -> str:
         addresses = " ".join(sentinels)
         return (
-            f"[ -r {REDIS_CREDENTIALS_FILE} ] || exit 0; . {REDIS_CREDENTIALS_FILE}; "
+            f"[ -r {REDIS_CREDENTIALS_FILE} ] || {{ echo {FIRST_DEPLOY}; exit 0; }}; "
+            f". {REDIS_CREDENTIALS_FILE}; "
             'REDISCLI_AUTH="$SENTINEL_PASSWORD"; export REDISCLI_AUTH; '
             f"for s in {addresses}; do "
-            f"timeout 2 redis-cli --no-auth-warning -h $s -p {port} sentinel master {master_name} "
+            'timeout 2 redis-cli --no-auth-warning --user "${SENTINEL_USER:-default}" '
+            f"-h $s -p {port} sentinel master {master_name} "
             "2>/dev/null | awk -v s=$s 'NR%2==1{k=$0;next}{v[k]=$0} "
             'END{if (v["ip"]!="") print v["config-epoch"], v["ip"], v["port"], v["flags"], s, '
             'v["down-after-milliseconds"], v["failover-timeout"], v["quorum"]}\'; done'
         )
 
-    def process(self, output: list[str]) -> list[dict]:
+    def process(self, output: list[str]) -> list[dict] | None:
+        if output[:1] == [FIRST_DEPLOY]:
+            return None
         views = []
         for line in output:
             fields = line.split()

@@ -46,6 +46,23 @@ def _check_types(host) -> None:
             )
 
 
+def _check_admin_networks(host) -> None:
+    for key in ("admin_ssh_networks", "admin_http_networks"):
+        for network in setting(host, key):
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except (TypeError, ValueError):
+                raise DeployError(
+                    f"host {host.name}: {key} holds {network!r}, which is not an address or "
+                    "network (e.g. '192.0.2.10/32')"
+                ) from None
+    if setting(host, "firewall_enabled") and not setting(host, "admin_ssh_networks"):
+        raise DeployError(
+            f"host {host.name}: admin_ssh_networks is empty, so the firewall would admit SSH "
+            "from nowhere: list the networks the deploy and operators connect from"
+        )
+
+
 def check_inventory(inventory) -> None:
     present = {group for group in ROLE_GROUPS if inventory.get_group(group, [])}
     if not present:
@@ -65,6 +82,7 @@ def check_inventory(inventory) -> None:
             )
         owners[address] = host.name
         _check_types(host)
+        _check_admin_networks(host)
     redis_hosts = inventory.get_group("redis", [])
     if redis_hosts:
         quorum = setting(redis_hosts[0], "sentinel_quorum")

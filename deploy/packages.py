@@ -13,6 +13,8 @@ from __future__ import annotations
 
 # role (the deploy module that installs them) -> its packages
 PACKAGES: dict[str, list[str]] = {
+    # Every host's firewall: nft loads the ruleset in one transaction.
+    "firewall": ["nftables"],
     # Debian ships Sentinel as its own package, with its own unit.
     "redis": ["redis-server", "redis-sentinel"],
     # The app runs in a venv made by the host's own Python, from the shipped wheelhouse.

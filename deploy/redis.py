@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pyinfra import host, inventory
 from pyinfra.api import deploy
+from pyinfra.api.exceptions import DeployError
+from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.files import FindInFile
 from pyinfra.operations import files, server
 
 from deploy.apt_install import install_role_packages
 from deploy.defaults import REDIS_CREDENTIALS_FILE, REDIS_DEFAULTS, SENTINEL_DEFAULTS
 from deploy.facts import SentinelViews, current_master
+from deploy.redis_users import REDIS_ACL_FILE, SENTINEL_ACL_FILE, acl_context, admin_cli
 from deploy.services import keep_running
 
 # Redis and Sentinel share the role: one set of defaults for both.
@@ -33,14 +36,25 @@ def install_redis(secrets: dict[str, str]) -> None:
         port=data.sentinel_port,
         master_name=data.sentinel_master_name,
     )
-    # Who is master now, by the Sentinels; the first redis host only on the very first deploy.
-    master = current_master(views) or sentinels[0]
+    if views is None:
+        # The host's first deploy: the first redis host is master, the rest follow it.
+        views, master = [], sentinels[0]
+    else:
+        master = current_master(views)
+        if master is None:
+            # Guessing (the first redis host) could make a master of a replica and undo a
+            # failover: a deploy must never decide who is master.
+            raise DeployError(
+                f"host {host.name}: no Sentinel of {', '.join(sentinels)} names a healthy "
+                f"master {data.sentinel_master_name!r} to its admin user: fix Sentinel or the "
+                f"credentials in {REDIS_CREDENTIALS_FILE}, and deploy again (if this host's "
+                "first deploy never finished, remove that file on it first)"
+            )
     common = {
         **{key: data.get(key) for key in ROLE_DEFAULTS},
         "address": address,
         "master_address": master,
-        "redis_password": secrets["redis_password"],
-        "sentinel_password": secrets["sentinel_password"],
+        **acl_context(secrets),
     }
 
     install_role_packages("redis", "Install redis-server and redis-sentinel")
@@ -51,6 +65,16 @@ def install_redis(secrets: dict[str, str]) -> None:
         user="root",
         group="root",
         mode="600",
+        **common,
+    )
+    # The users change live (ACL LOAD, below); the settings that name the file need a restart.
+    redis_users = files.template(
+        name="Write Redis's ACL users",
+        src="redis/users.acl.j2",
+        dest=REDIS_ACL_FILE,
+        user="root",
+        group="redis",
+        mode="640",
         **common,
     )
     settings = files.template(
@@ -85,11 +109,27 @@ def install_redis(secrets: dict[str, str]) -> None:
         reason="for new settings, one host at a time",
         one_host_at_a_time=True,
     )
+    load_acl_users("Redis", admin_cli("REDIS", address, data.redis_port), redis_users)
 
     monitors_ours = host.get_fact(
         FindInFile, path=SENTINEL_CONF, pattern=f"^sentinel monitor {data.sentinel_master_name} "
     )
-    # Sentinel records the live topology in its own file: written once, never overwritten.
+    # Sentinel rewrites the line with quotes. A file without it predates the ACL users.
+    has_users = host.get_fact(
+        FindInFile, path=SENTINEL_CONF, pattern=f"^aclfile .*{SENTINEL_ACL_FILE}"
+    )
+    sentinel_users = files.template(
+        name="Write Sentinel's ACL users",
+        src="redis/sentinel-users.acl.j2",
+        dest=SENTINEL_ACL_FILE,
+        user="root",
+        group="redis",
+        mode="640",
+        **common,
+    )
+    # Sentinel records the live topology in its own file: written once, never overwritten
+    # (but for a file from before the ACL users, which is written again, like redis.conf, with
+    # the master the Sentinels name now; the peers and replicas Sentinel finds again itself).
     sentinel_conf = files.template(
         name="Write sentinel.conf once (Sentinel owns it afterwards)",
         src="redis/sentinel.conf.j2",
@@ -97,7 +137,7 @@ def install_redis(secrets: dict[str, str]) -> None:
         user="redis",
         group="redis",
         mode="640",
-        _if=lambda: not monitors_ours,
+        _if=lambda: not (monitors_ours and has_users),
         **common,
     )
     keep_running(
@@ -106,6 +146,7 @@ def install_redis(secrets: dict[str, str]) -> None:
         apply_when=sentinel_conf.did_change,
         reason="on its first configuration",
     )
+    load_acl_users("Sentinel", admin_cli("SENTINEL", address, data.sentinel_port), sentinel_users)
     local = next((view for view in views if view["sentinel"] == address), None)
     wanted = {
         "down-after-milliseconds": data.sentinel_down_after_ms,
@@ -124,8 +165,23 @@ def install_redis(secrets: dict[str, str]) -> None:
             server.shell(
                 name=f"Tune the running Sentinel: {pairs}",
                 commands=[
-                    f". {REDIS_CREDENTIALS_FILE}; REDISCLI_AUTH=$SENTINEL_PASSWORD "
-                    f"redis-cli --no-auth-warning -h {address} -p {data.sentinel_port} "
+                    f"{admin_cli('SENTINEL', address, data.sentinel_port)} "
                     f"sentinel set {data.sentinel_master_name} {pairs}"
                 ],
             )
+
+
+def load_acl_users(label: str, cli: str, users_file: OperationMeta) -> None:
+    """A changed users file goes live without a restart. redis-cli exits 0 on an error reply,
+    so the answer itself is checked; Redis keeps its old users if it refuses the file.
+
+    Redis 7.0's ACL LOAD disconnects every client logged in as a reloaded user (they log in
+    again at once): one host at a time, so the cluster never loses all its links together."""
+    server.shell(
+        name=f"Apply {label}'s ACL users live (ACL LOAD, one host at a time)",
+        commands=[
+            f'answer=$({cli} acl load); [ "$answer" = OK ] || {{ echo "$answer" >&2; exit 1; }}'
+        ],
+        _if=users_file.did_change,
+        _serial=True,
+    )

@@ -1,7 +1,7 @@
 """The whole site: `pyinfra -y inventories/lab.py deploy/site.py` (or any inventory).
 
-Roles follow inventory groups: redis (Redis + Sentinel), apps (the chat), lbs (HAProxy +
-keepalived). Everything is checked before any host is touched.
+Every host gets the firewall; roles follow inventory groups: redis (Redis + Sentinel), apps
+(the chat), lbs (HAProxy + keepalived). Everything is checked before any host is touched.
 """
 
 from pathlib import Path
@@ -9,7 +9,7 @@ from pathlib import Path
 from pyinfra import host, inventory
 from pyinfra.api.exceptions import DeployError
 
-from deploy import apps, base, haproxy, keepalived, redis
+from deploy import apps, base, firewall, haproxy, keepalived, redis
 from deploy.defaults import setting
 from deploy.inventory_checks import check_inventory
 from deploy.secrets import load_secrets
@@ -21,6 +21,8 @@ if not host.data.get("secrets_file"):
 secrets = load_secrets(Path(host.data.secrets_file))
 
 base.prepare_host()
+# Before the roles: no service of theirs is ever reachable without it.
+firewall.install_firewall()
 if "redis" in host.groups:
     redis.install_redis(secrets=secrets)
 if "apps" in host.groups:

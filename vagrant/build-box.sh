@@ -62,12 +62,20 @@ tar -C "$work" -cf "$work/datchat-debian12.box" metadata.json Vagrantfile box.im
 vagrant box add --force --name "$name" "$work/datchat-debian12.box"
 step "box $name added"
 
+# The Makefile names the box after its recipe (datchat/debian12-<hash>): boxes of older
+# recipes are of no more use.
+family=${name%-*}
+for old in $(vagrant box list | awk -v family="$family-" -v name="$name" \
+    'index($1, family) == 1 && $1 != name {print $1}'); do
+  vagrant box remove --force --all "$old" >/dev/null && step "removed the older box $old"
+done
+
 # vagrant-libvirt copies a box into libvirt's pool at its first `vagrant up`, under a name
-# with the box's date, and never removes the copy (870 MB each): drop the previous ones
-# unless some VM may still run on them.
-prefix="$(printf %s "$name" | sed 's|/|-VAGRANTSLASH-|g')_vagrant_box_image_"
+# with the box's date, and never removes the copy (870 MB each): drop the previous ones, and
+# those of older boxes, unless some VM may still run on them.
+prefix="$(printf %s "$family" | sed 's|/|-VAGRANTSLASH-|g')"
 copies=$(virsh -c qemu:///system vol-list default 2>/dev/null |
-  awk -v prefix="$prefix" 'index($1, prefix) == 1 {print $1}')
+  awk -v prefix="$prefix" 'index($1, prefix) == 1 && $1 ~ /_vagrant_box_image_/ {print $1}')
 if [ -n "$copies" ] && [ -z "$(virsh -c qemu:///system list --all --name)" ]; then
   for copy in $copies; do
     virsh -c qemu:///system vol-delete --pool default "$copy" >/dev/null

@@ -20,7 +20,10 @@ class RedisSettings:
     url: str = ""
     sentinels: tuple[str, ...] = ()
     master_name: str = "datchat"
+    # The ACL user and password for Redis, and for Sentinel (empty: Redis's default user).
+    username: str = ""
     password: str = ""
+    sentinel_username: str = ""
     sentinel_password: str = ""
 
 

@@ -140,6 +140,7 @@ class RedisLink:
             self.sentinel = QuorumSentinel(
                 addresses,
                 sentinel_kwargs={
+                    "username": settings.sentinel_username or None,
                     "password": settings.sentinel_password or None,
                     "socket_timeout": SENTINEL_TIMEOUT,
                     "socket_connect_timeout": SENTINEL_TIMEOUT,
@@ -148,6 +149,7 @@ class RedisLink:
                     # The next discovery is the retry; the other Sentinels are the fallback.
                     "retry": Retry(NoBackoff(), 0),
                 },
+                username=settings.username or None,
                 password=settings.password or None,
                 socket_timeout=SOCKET_TIMEOUT,
                 socket_connect_timeout=CONNECT_TIMEOUT,
@@ -159,6 +161,7 @@ class RedisLink:
         else:
             self.client = Redis.from_url(
                 settings.url,
+                username=settings.username or None,
                 password=settings.password or None,
                 socket_timeout=SOCKET_TIMEOUT,
                 socket_connect_timeout=CONNECT_TIMEOUT,
@@ -177,6 +180,7 @@ class RedisLink:
             return self.sentinel.master_for(self.settings.master_name, retry=no_retry)
         return Redis.from_url(
             self.settings.url,
+            username=self.settings.username or None,
             password=self.settings.password or None,
             socket_connect_timeout=CONNECT_TIMEOUT,
             decode_responses=True,

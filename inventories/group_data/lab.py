@@ -6,6 +6,10 @@ from pathlib import Path
 lab_name = "datchat-lab"
 # 192.168.56.0/24 is left to the Vagrant lab.
 lab_subnet = "192.168.57.0/24"
+# The control machine reaches the lab from its bridge address, the subnet's gateway: the
+# deploy, the drills' probes and the tests SSH from there, and open the stats page.
+admin_ssh_networks = ["192.168.57.1/32"]
+admin_http_networks = ["192.168.57.1/32"]
 keepalived_vip = "192.168.57.100"
 
 # Lab-only accommodations for containers (see LAB-NOTES): sysctls are set when a host is

@@ -3,8 +3,13 @@
 from pathlib import Path
 
 # The VIP and the VMs' names come with the hosts, from vagrant/hosts.json (inventories/vagrant.py).
-# VRRP multicast over libvirt's networks is unreliable (vagrant-libvirt #112): unicast peers.
-keepalived_unicast = True
+# VRRP is unicast by default, which libvirt's networks need (multicast is unreliable there,
+# vagrant-libvirt #112).
+
+# The control machine's addresses on the VMs' two networks: vagrant-libvirt's management
+# network (192.168.121.0/24, which `vagrant ssh` and pyinfra use) and the lab's private one.
+admin_ssh_networks = ["192.168.121.1/32", "192.168.56.1/32"]
+admin_http_networks = ["192.168.56.1/32"]
 
 # Vagrant's user, with passwordless sudo; Vagrant makes the hosts' keys and does not record
 # them (its own ssh-config says StrictHostKeyChecking no): nor do we.

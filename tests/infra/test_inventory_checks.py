@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +21,22 @@ def host_entry(name: str, address: str, **extra: object) -> str:
         "ssh_user": node.data.get("ssh_user", "root"),
         "ssh_key": node.data.get("ssh_key"),
         "ssh_known_hosts_file": node.data.get("ssh_known_hosts_file"),
+        "ssh_strict_host_key_checking": node.data.get("ssh_strict_host_key_checking"),
+        # A deploy that gets as far as reading facts (the lock-out check) reads root's files
+        # on hosts where the SSH user is not root.
+        "_sudo": node.data.get("_sudo"),
         "private_address": address,
         "secrets_file": node.data.get("secrets_file"),
+        "admin_ssh_networks": node.data.get("admin_ssh_networks"),
         **extra,
     }
     data = {key: value for key, value in data.items() if value is not None}
     return f"({name!r}, {data!r})"
 
 
-def run_deploy(tmp_path: Path, groups: dict[str, list[str]]) -> subprocess.CompletedProcess:
+def run_deploy(
+    tmp_path: Path, groups: dict[str, list[str]], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     inventory = tmp_path / "broken.py"
     inventory.write_text(
         "\n".join(f"{group} = [{', '.join(hosts)}]" for group, hosts in groups.items()) + "\n"
@@ -40,6 +48,7 @@ def run_deploy(tmp_path: Path, groups: dict[str, list[str]]) -> subprocess.Compl
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -109,6 +118,29 @@ REDIS1 = CLUSTER.group("redis")[0]
             f"host {REDIS1.name}: sentinel_quorum must be int (like its default 2), got bool True",
             id="bool-is-not-int",
         ),
+        pytest.param(
+            {"lbs": [lb(LB, CLUSTER.vip, admin_ssh_networks=[])], "apps": APPS, "redis": REDIS},
+            f"host {LB}: admin_ssh_networks is empty, so the firewall would admit SSH from nowhere",
+            id="no-admin-network",
+        ),
+        pytest.param(
+            {
+                "lbs": [lb(LB, CLUSTER.vip, admin_http_networks=["192.168.57.0/33"])],
+                "apps": APPS,
+                "redis": REDIS,
+            },
+            f"host {LB}: admin_http_networks holds '192.168.57.0/33', which is not an address",
+            id="not-a-network",
+        ),
+        pytest.param(
+            {
+                "lbs": [lb(LB, CLUSTER.vip, admin_ssh_networks=["192.0.2.0/24"])],
+                "apps": APPS,
+                "redis": REDIS,
+            },
+            f"host {LB}: admin_ssh_networks ['192.0.2.0/24'] does not include",
+            id="deploy-would-lock-itself-out",
+        ),
     ],
 )
 def test_wrong_inventory_fails_before_any_operation(tmp_path, groups, expected):
@@ -116,4 +148,15 @@ def test_wrong_inventory_fails_before_any_operation(tmp_path, groups, expected):
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert expected in output
+    assert "Starting operation" not in output
+
+
+@pytest.mark.parametrize("value", ["short", "a space in a long secret", "x" * 129])
+def test_a_bad_secret_in_the_environment_fails_before_any_operation(tmp_path, value):
+    groups = {"lbs": [lb(LB, CLUSTER.vip)], "apps": APPS, "redis": REDIS}
+    result = run_deploy(tmp_path, groups, env={"DATCHAT_REDIS_APP_PASSWORD": value})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "DATCHAT_REDIS_APP_PASSWORD: a secret must be 16-128 characters" in output
+    assert value not in output  # the message names the variable, never the secret
     assert "Starting operation" not in output

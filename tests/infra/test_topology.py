@@ -42,13 +42,6 @@ def test_sentinel_agrees_on_the_master_and_sees_everyone(host, roles):
     assert int(view["quorum"]) == CLUSTER.node(host).data["sentinel_quorum"]
 
 
-@pytest.mark.parametrize("host", names("redis"))
-def test_redis_requires_a_password(host):
-    address = CLUSTER.node(host).address
-    answer = on_host(host).run(f"redis-cli -h {address} ping")
-    assert "NOAUTH" in answer.stdout + answer.stderr
-
-
 @pytest.mark.parametrize("host", names("lbs"))
 def test_haproxy_config_is_valid(host):
     assert on_host(host).run("haproxy -c -q -f /etc/haproxy/haproxy.cfg").rc == 0

@@ -14,7 +14,7 @@ from datchat.config import ChatSettings, RedisSettings, Settings
 
 from .chat_client import ChatClient
 from .pages import CHROMIUM, CHROMIUM_ARGS, LoopbackProxy
-from .redis_processes import RedisProcess
+from .redis_processes import RedisProcess, SentinelCluster
 
 NodeFactory = Callable[..., Awaitable["Node"]]
 
@@ -32,16 +32,32 @@ class Node:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
-    server = RedisProcess(tmp_path_factory.mktemp("redis"), "redis", [], None).start()
+    server = RedisProcess(tmp_path_factory.mktemp("redis"), "redis").start()
     yield server
+    # Every node of the unit tests used the deploy's app user: it was refused nothing.
+    denials = server.denials()
     server.stop()
+    assert not denials, f"the app's ACL user lacks what the app uses: {denials}"
+
+
+@pytest.fixture
+def cluster(tmp_path) -> Iterator[SentinelCluster]:
+    """A master, two replicas and three Sentinels, each with the deploy's ACL users."""
+    cluster = SentinelCluster(tmp_path)
+    yield cluster
+    for sentinel in cluster.sentinels:
+        sentinel.thaw()  # a test that failed with a Sentinel frozen must not leave it so
+    # Sentinel, the replicas and the app worked through the failover with their own users.
+    denials = cluster.denials()
+    cluster.stop()
+    assert not denials, f"an ACL user lacks what its job needs: {denials}"
 
 
 @pytest.fixture
 def redis_url(redis_server: RedisProcess) -> str:
     with redis_server.client() as client:
         client.flushall()
-    return f"redis://{redis_server.address}/0"
+    return redis_server.app_url()
 
 
 def settings_for(name: str, redis: RedisSettings, **chat: object) -> Settings:

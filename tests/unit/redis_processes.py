@@ -1,4 +1,9 @@
-"""Real redis-server and redis-sentinel processes on free loopback ports, for the tests."""
+"""Real redis-server and redis-sentinel processes on free loopback ports, for the tests.
+
+Each one runs with the ACL users the deploy writes (redis/*.acl.j2, rendered by pyinfra's own
+template code from test passwords): the app's tests then prove that the app needs nothing its
+user is not given, and the failover tests that Sentinel and the replicas do their job with theirs.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,36 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
+from pyinfra.api.util import get_template
 
 from datchat.config import RedisSettings
+from deploy.redis_users import (
+    ADMIN_USER,
+    APP_USER,
+    REDIS_ACL_TEMPLATE,
+    REPLICA_USER,
+    SENTINEL_ACL_TEMPLATE,
+    SENTINEL_USER,
+    acl_context,
+)
+from deploy.secrets import SECRET_ENV
 
 HOST = "127.0.0.1"
 MASTER_NAME = "datchat"
+SECRETS = {key: f"test-{key.replace('_', '-')}" for key in SECRET_ENV}
+ACL = acl_context(SECRETS)
+
+# What ACL LOG records that is a refused permission; failed logins ("auth") are not.
+DENIALS = ("command", "key", "channel")
+
+
+def render(template: Path, workdir: Path) -> Path:
+    path = workdir / template.name.removesuffix(".j2")
+    path.write_text(get_template(str(template)).render(ACL))
+    return path
 
 
 def free_port() -> int:
@@ -25,13 +53,15 @@ def free_port() -> int:
 class RedisProcess:
     """One redis-server (or redis-sentinel) in the foreground, killed at stop()."""
 
-    def __init__(self, workdir: Path, name: str, args: list[str], password: str | None) -> None:
+    ACL_TEMPLATE = REDIS_ACL_TEMPLATE
+    ADMIN_PASSWORD = SECRETS["redis_admin_password"]
+
+    def __init__(self, workdir: Path, name: str, args: list[str] = ()) -> None:
         self.port = free_port()
         self.name = name
-        self.password = password
         self.workdir = workdir / name
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.args = args
+        self.args = list(args)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> RedisProcess:
@@ -46,10 +76,34 @@ class RedisProcess:
         return self
 
     def command(self) -> list[str]:
-        return ["redis-server", "--save", "", "--appendonly", "no", "--dir", ".", *self.args]
+        return [
+            "redis-server", "--save", "", "--appendonly", "no", "--dir", ".",
+            "--aclfile", str(render(self.ACL_TEMPLATE, self.workdir)),
+            "--masteruser", REPLICA_USER, "--masterauth", SECRETS["redis_replica_password"],
+            *self.args,
+        ]  # fmt: skip
 
-    def client(self) -> redis.Redis:
-        return redis.Redis(host=HOST, port=self.port, password=self.password, decode_responses=True)
+    def client(self, user: str = ADMIN_USER, password: str | None = None) -> redis.Redis:
+        """A client logged in as user (admin by default, who may do anything)."""
+        return redis.Redis(
+            host=HOST,
+            port=self.port,
+            username=user,
+            password=self.ADMIN_PASSWORD if password is None else password,
+            decode_responses=True,
+        )
+
+    def app_url(self) -> str:
+        """The URL the app reaches this server by, as its own ACL user."""
+        password = quote(SECRETS["redis_app_password"], safe="")
+        return f"redis://{APP_USER}:{password}@{self.address}/0"
+
+    def denials(self) -> list[dict]:
+        """What ACL LOG recorded as refused permissions (empty on a stopped process)."""
+        if not self.process or self.process.poll() is not None or self.frozen:
+            return []
+        with self.client() as client:
+            return [entry for entry in client.acl_log() if entry["reason"] in DENIALS]
 
     def wait_ready(self, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
@@ -105,19 +159,26 @@ class RedisProcess:
 
 
 class SentinelProcess(RedisProcess):
-    def __init__(self, workdir: Path, name: str, master: RedisProcess, password: str) -> None:
-        super().__init__(workdir, name, [], password)
+    ACL_TEMPLATE = SENTINEL_ACL_TEMPLATE
+    ADMIN_PASSWORD = SECRETS["sentinel_admin_password"]
+
+    def __init__(self, workdir: Path, name: str, master: RedisProcess) -> None:
+        super().__init__(workdir, name)
         self.master = master
 
     def command(self) -> list[str]:
-        # Sentinel rewrites its config file at runtime, so each one gets its own.
+        # Sentinel rewrites its config file at runtime, so each one gets its own. The users
+        # and auth lines are those of redis/sentinel.conf.j2.
         conf = self.workdir / "sentinel.conf"
         conf.write_text(
+            f"aclfile {render(self.ACL_TEMPLATE, self.workdir)}\n"
             f"sentinel monitor {MASTER_NAME} {HOST} {self.master.port} 2\n"
-            f"sentinel auth-pass {MASTER_NAME} {self.master.password}\n"
+            f"sentinel auth-user {MASTER_NAME} {SENTINEL_USER}\n"
+            f"sentinel auth-pass {MASTER_NAME} {SECRETS['redis_sentinel_password']}\n"
+            f"sentinel sentinel-user {ADMIN_USER}\n"
+            f"sentinel sentinel-pass {self.ADMIN_PASSWORD}\n"
             f"sentinel down-after-milliseconds {MASTER_NAME} 1000\n"
             f"sentinel failover-timeout {MASTER_NAME} 5000\n"
-            f"requirepass {self.password}\n"
         )
         return ["redis-sentinel", str(conf)]
 
@@ -127,26 +188,17 @@ class SentinelProcess(RedisProcess):
 
 
 class SentinelCluster:
-    """A master, two replicas and three Sentinels, with passwords, as in the real deployment."""
-
-    PASSWORD = "test-redis-secret"
-    SENTINEL_PASSWORD = "test-sentinel-secret"
+    """A master, two replicas and three Sentinels, with the ACL users of the real deployment."""
 
     def __init__(self, workdir: Path) -> None:
-        auth = ["--requirepass", self.PASSWORD, "--masterauth", self.PASSWORD]
-        self.master = RedisProcess(workdir, "master", auth, self.PASSWORD).start()
+        self.master = RedisProcess(workdir, "master").start()
         self.replicas = [
-            RedisProcess(
-                workdir,
-                f"replica{n}",
-                [*auth, "--replicaof", HOST, str(self.master.port)],
-                self.PASSWORD,
-            ).start()
+            RedisProcess(workdir, f"replica{n}", ["--replicaof", HOST, str(self.master.port)])
+            .start()
             for n in (1, 2)
-        ]
+        ]  # fmt: skip
         self.sentinels = [
-            SentinelProcess(workdir, f"sentinel{n}", self.master, self.SENTINEL_PASSWORD).start()
-            for n in range(3)
+            SentinelProcess(workdir, f"sentinel{n}", self.master).start() for n in range(3)
         ]
         self.wait_for(lambda: all(map(self.replica_link_up, self.replicas)), "replica links up")
         self.wait_for(self.sentinels_see_everything, "Sentinels to see each other")
@@ -173,8 +225,10 @@ class SentinelCluster:
         return RedisSettings(
             sentinels=tuple(s.address for s in self.sentinels),
             master_name=MASTER_NAME,
-            password=self.PASSWORD,
-            sentinel_password=self.SENTINEL_PASSWORD,
+            username=APP_USER,
+            password=SECRETS["redis_app_password"],
+            sentinel_username=APP_USER,
+            sentinel_password=SECRETS["sentinel_app_password"],
         )
 
     @staticmethod
@@ -184,6 +238,11 @@ class SentinelCluster:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"timed out waiting for {what}")
             time.sleep(0.1)
+
+    def denials(self) -> dict[str, list[dict]]:
+        """Refused permissions, by process: none, if every user has what its job needs."""
+        processes = (self.master, *self.replicas, *self.sentinels)
+        return {process.name: found for process in processes if (found := process.denials())}
 
     def stop(self) -> None:
         for process in (*self.sentinels, *self.replicas, self.master):

@@ -10,20 +10,20 @@ from datchat.config import RedisSettings
 from datchat.keys import HUB, LISTENER, METRICS
 
 from .conftest import wait_ready
-from .redis_processes import RedisProcess
+from .redis_processes import APP_USER, RedisProcess
 
 UNLIMITED = {"rate_per_sec": 1e6, "rate_burst": 1_000_000}
 
 
 @pytest.fixture
 def private_redis(tmp_path):
-    server = RedisProcess(tmp_path, "private", [], None).start()
+    server = RedisProcess(tmp_path, "private").start()
     yield server
     server.stop()
 
 
 async def test_node_with_redis_down_is_not_ready_and_refuses_to_ack(make_node, private_redis):
-    node = await make_node("app1", redis=RedisSettings(url=f"redis://{private_redis.address}/0"))
+    node = await make_node("app1", redis=RedisSettings(url=private_redis.app_url()))
     alice = await node.connect()
     await alice.join("lobby", "alice")
 
@@ -46,17 +46,18 @@ async def test_listener_gap_is_replayed_exactly_once_in_order(make_node, redis_s
     before = [(await bob.say("lobby", f"before{n}"))["id"] for n in range(3)]
 
     # Cut only the listeners' pub/sub connections and keep them from coming back until the
-    # gap exists: new connections need a password now, established ones stay logged in.
+    # gap exists: the app's user is off, so new connections cannot log in; established ones
+    # stay logged in.
     with redis_server.client() as admin:
         admin.ping()
-        admin.config_set("requirepass", "gap-test")
+        admin.execute_command("ACL", "SETUSER", APP_USER, "off")
         admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
         try:
             gap = [(await bob.say("lobby", f"gap{n}"))["id"] for n in range(10)]
             readyz = await listener_node.client.get("/readyz")
             assert (await readyz.json())["listener"] == "down"
         finally:
-            admin.config_set("requirepass", "")
+            admin.execute_command("ACL", "SETUSER", APP_USER, "on")
     await wait_ready(listener_node.client)
     after = [(await bob.say("lobby", f"after{n}"))["id"] for n in range(3)]
 
@@ -76,8 +77,8 @@ async def test_room_joined_while_listener_is_down_is_subscribed_on_reconnect(
     loop = asyncio.get_running_loop()
     with redis_server.client() as admin:
         admin.ping()
-        # As in the gap test: the password keeps the listener out until it is lifted.
-        admin.config_set("requirepass", "late-room")
+        # As in the gap test: the listener is kept out until its user is on again.
+        admin.execute_command("ACL", "SETUSER", APP_USER, "off")
         try:
             admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
             deadline = loop.time() + 10
@@ -89,10 +90,10 @@ async def test_room_joined_while_listener_is_down_is_subscribed_on_reconnect(
                 assert loop.time() < deadline, "the join never reached the node"
                 await asyncio.sleep(0.01)
 
-            # The join arrived while the listener was down (and the password keeps it so).
+            # The join arrived while the listener was down (and its user being off keeps it so).
             assert not listener.healthy
         finally:
-            admin.config_set("requirepass", "")
+            admin.execute_command("ACL", "SETUSER", APP_USER, "on")
     await alice.expect("joined", room="late")
     assert listener.healthy
     bob = await other.connect()

@@ -36,7 +36,7 @@ def info(process: RedisProcess) -> dict:
 
 @pytest.fixture
 def master(tmp_path: Path):
-    master = RedisProcess(tmp_path, "master", [], None).start()
+    master = RedisProcess(tmp_path, "master").start()
     with master.client() as client:
         client.mset({f"key{n}": n for n in range(KEYS)})
     yield master
@@ -57,7 +57,6 @@ def test_replica_writing_its_first_aof_exits_on_sigterm(tmp_path: Path, master: 
             str(master.port),
             *deployed_sigterm_setting(),
         ],
-        None,
     ).start()
     try:
         deadline = time.monotonic() + 15

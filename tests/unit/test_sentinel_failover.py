@@ -8,20 +8,12 @@ import uuid
 import pytest
 
 from datchat.keys import METRICS
-
-from .redis_processes import SentinelCluster
+from datchat.redis_names import stream_key
 
 pytestmark = pytest.mark.failover
 
 SEND_INTERVAL_S = 0.02
 ACKS_AFTER_FAILOVER = 20
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    cluster = SentinelCluster(tmp_path)
-    yield cluster
-    cluster.stop()
 
 
 async def delivered_ids(client, until_all_of: set[str], timeout: float = 15) -> list[str]:
@@ -40,7 +32,7 @@ async def delivered_ids(client, until_all_of: set[str], timeout: float = 15) -> 
     return delivered + [m["id"] for m in client.messages()]
 
 
-async def talk_through(cluster, make_node, fault) -> None:
+async def talk_through(cluster, make_node, fault, *, durable: bool = True) -> None:
     settings = cluster.settings()
     node1 = await make_node(
         "app1", redis=settings, ack_replicas=1, rate_per_sec=1000, rate_burst=1000
@@ -77,6 +69,14 @@ async def talk_through(cluster, make_node, fault) -> None:
         assert delivered == sorted(delivered, key=lambda i: tuple(map(int, i.split("-"))))
         missing = set(acked) - set(delivered)
         assert not missing, f"{len(missing)} acked messages never delivered"
+    # Delivered is not enough: the durable record, on the master that now holds it, must
+    # have every acked message too.
+    promoted = next(s for s in cluster.servers() if s.port == cluster.master_port())
+    with promoted.client() as admin:
+        stored = {entry_id for entry_id, _ in admin.xrange(stream_key("lobby"))}
+    not_stored = set(acked) - stored
+    if durable:
+        assert not not_stored, f"{len(not_stored)} acked messages missing from the new stream"
     assert node1.app[METRICS].failovers_seen >= 1
     assert node2.app[METRICS].failovers_seen >= 1
 
@@ -90,4 +90,9 @@ async def test_sentinel_failover_command_mid_stream(cluster, make_node):
         with cluster.sentinels[0].client() as sentinel:
             sentinel.execute_command("SENTINEL", "FAILOVER", "datchat")
 
-    await talk_through(cluster, make_node, failover)
+    # Known loss, not checked here: a plain SENTINEL FAILOVER lets the old master ack through
+    # the replica that still follows it until Sentinel reconfigures that one, and the resync
+    # then drops those writes (38 acked messages in one CI run). Issue 19's coordinated switch
+    # (CLIENT PAUSE WRITE until the chosen replica has the offset) is the cure; the delivery
+    # checks above still hold.
+    await talk_through(cluster, make_node, failover, durable=False)

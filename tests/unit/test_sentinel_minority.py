@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from datchat.keys import LINK
 from datchat.redis_link import SENTINEL_TIMEOUT, RedisLink
 
-from .redis_processes import HOST, MASTER_NAME, SentinelCluster
+from .redis_processes import ADMIN_USER, HOST, MASTER_NAME, SentinelProcess
 
 pytestmark = pytest.mark.failover
 
@@ -26,18 +26,14 @@ SEND_PAUSE_S = 0.05
 UNLIMITED = {"rate_per_sec": 1e6, "rate_burst": 1_000_000}
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    cluster = SentinelCluster(tmp_path)
-    yield cluster
-    for sentinel in cluster.sentinels:
-        sentinel.thaw()  # a test that failed with a Sentinel frozen must not leave it so
-    cluster.stop()
-
-
 async def watch_switch(sentinel_port: int) -> float:
     """loop.time() at which this Sentinel announces +switch-master for our master."""
-    client = Redis(host=HOST, port=sentinel_port, password=SentinelCluster.SENTINEL_PASSWORD)
+    client = Redis(
+        host=HOST,
+        port=sentinel_port,
+        username=ADMIN_USER,
+        password=SentinelProcess.ADMIN_PASSWORD,
+    )
     pubsub = client.pubsub()
     try:
         await pubsub.subscribe("+switch-master")

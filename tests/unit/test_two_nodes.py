@@ -169,7 +169,7 @@ async def test_a_retried_client_id_is_stored_once(make_node):
 async def test_ack_waits_for_a_replica(make_node, redis_server, tmp_path):
     from .redis_processes import HOST, RedisProcess
 
-    replica = RedisProcess(tmp_path, "replica", ["--replicaof", HOST, str(redis_server.port)], None)
+    replica = RedisProcess(tmp_path, "replica", ["--replicaof", HOST, str(redis_server.port)])
     replica.start()
     try:
         node = await make_node("app1", ack_replicas=1, ack_timeout_ms=2000)

@@ -4,6 +4,10 @@ from pathlib import Path
 
 lab_name = "datchat-mol-app"
 lab_subnet = "192.168.63.0/24"
+# The control machine reaches the lab from its bridge address, the subnet's gateway: the
+# deploy, the drills' probes and the tests SSH from there, and open the stats page.
+admin_ssh_networks = ["192.168.63.1/32"]
+admin_http_networks = ["192.168.63.1/32"]
 lab_state_dir = str(Path(__file__).resolve().parents[3] / ".state" / lab_name)
 ssh_key = f"{lab_state_dir}/id_ed25519"
 ssh_known_hosts_file = f"{lab_state_dir}/known_hosts"
@@ -14,3 +18,6 @@ redis_min_replicas_to_write = 0
 app_ack_replicas = 0
 # One component, not the whole site: tests/infra runs only the tests of the roles present.
 partial_cluster = True
+# The control machine stands in for the LBs this scenario has none of, and the firewall admits
+# the app port from LBs only: it stays off here. The default scenario (the whole site) tests it.
+firewall_enabled = False

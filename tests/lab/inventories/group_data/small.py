@@ -4,6 +4,10 @@ from pathlib import Path
 
 lab_name = "datchat-labtest"
 lab_subnet = "192.168.58.0/24"
+# The control machine reaches the lab from its bridge address, the subnet's gateway: the
+# deploy, the drills' probes and the tests SSH from there, and open the stats page.
+admin_ssh_networks = ["192.168.58.1/32"]
+admin_http_networks = ["192.168.58.1/32"]
 keepalived_vip = "192.168.58.100"
 lab_containers = True
 lab_state_dir = str(Path(__file__).resolve().parents[4] / ".state" / lab_name)

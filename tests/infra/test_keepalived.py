@@ -1,0 +1,63 @@
+"""keepalived as deployed: unicast adverts between the LBs only, and reloads that keep the VIP."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cluster.probes import holds_vip
+
+from .conftest import CLUSTER, names, on_host
+
+pytestmark = pytest.mark.needs_groups("lbs")
+
+
+@pytest.mark.parametrize("host", names("lbs"))
+def test_adverts_go_to_and_come_only_from_the_peer_lbs(host):
+    node = CLUSTER.node(host)
+    if not node.data["keepalived_unicast"]:
+        pytest.fail(f"{host}: keepalived_unicast is off; this inventory should not turn it off")
+    config = on_host(host).file("/etc/keepalived/keepalived.conf").content_string
+    peers = [CLUSTER.node(name).address for name in names("lbs") if name != host]
+    block = config.split("unicast_peer {")[1].split("}")[0].split()
+    assert f"unicast_src_ip {node.address}" in config
+    assert "check_unicast_src" in config.split()
+    assert block == peers
+
+
+def steady_vip_holder(quiet_s: float = 10, timeout_s: float = 180) -> str:
+    """The LB that has held the VIP alone for quiet_s. On emulated VMs a burst of load (the
+    inventory tests' deploys just before) can delay keepalived's adverts and move the VIP on
+    its own; the reload must be judged from a settled start."""
+    deadline = time.monotonic() + timeout_s
+    holder, since = None, time.monotonic()
+    while True:
+        holders = [name for name in names("lbs") if holds_vip(CLUSTER, CLUSTER.node(name))]
+        now = time.monotonic()
+        if len(holders) != 1 or holders[0] != holder:
+            holder, since = (holders[0] if len(holders) == 1 else None), now
+        elif now - since >= quiet_s:
+            return holder
+        assert now < deadline, f"the VIP never settled on one LB for {quiet_s} s: {holders}"
+        time.sleep(1)
+
+
+def test_a_reload_keeps_the_vip_where_it_is():
+    """A config reload (what a deploy does after a keepalived change) must not send the
+    priority-0 advert of a stop, which would hand the VIP to the BACKUP for a moment."""
+    holder = steady_vip_holder()
+    others = [name for name in names("lbs") if name != holder]
+    # Each host's own clock: VMs' clocks may differ from one another by a little.
+    since = {name: on_host(name).check_output("date '+%Y-%m-%d %H:%M:%S'") for name in others}
+
+    on_host(holder).check_output("systemctl reload keepalived")
+    time.sleep(4)  # several advert intervals: a BACKUP that took over would have said so
+
+    assert holds_vip(CLUSTER, CLUSTER.node(holder))
+    for other in others:
+        journal = on_host(other).check_output(
+            f"journalctl -u keepalived --since '{since[other]}' -o cat"
+        )
+        assert "Entering MASTER STATE" not in journal, journal
+        assert not holds_vip(CLUSTER, CLUSTER.node(other))
