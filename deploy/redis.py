@@ -68,15 +68,7 @@ def install_redis(secrets: dict[str, str]) -> None:
         **common,
     )
     # The users change live (ACL LOAD, below); the settings that name the file need a restart.
-    redis_users = files.template(
-        name="Write Redis's ACL users",
-        src="redis/users.acl.j2",
-        dest=REDIS_ACL_FILE,
-        user="root",
-        group="redis",
-        mode="640",
-        **common,
-    )
+    redis_users = write_acl_users("Redis", "redis/users.acl.j2", REDIS_ACL_FILE, common)
     settings = files.template(
         name="Configure Redis (static settings)",
         src="redis/datchat.conf.j2",
@@ -118,14 +110,8 @@ def install_redis(secrets: dict[str, str]) -> None:
     has_users = host.get_fact(
         FindInFile, path=SENTINEL_CONF, pattern=f"^aclfile .*{SENTINEL_ACL_FILE}"
     )
-    sentinel_users = files.template(
-        name="Write Sentinel's ACL users",
-        src="redis/sentinel-users.acl.j2",
-        dest=SENTINEL_ACL_FILE,
-        user="root",
-        group="redis",
-        mode="640",
-        **common,
+    sentinel_users = write_acl_users(
+        "Sentinel", "redis/sentinel-users.acl.j2", SENTINEL_ACL_FILE, common
     )
     # Sentinel records the live topology in its own file: written once, never overwritten
     # (but for a file from before the ACL users, which is written again, like redis.conf, with
@@ -169,6 +155,19 @@ def install_redis(secrets: dict[str, str]) -> None:
                     f"sentinel set {data.sentinel_master_name} {pairs}"
                 ],
             )
+
+
+def write_acl_users(label: str, src: str, dest: str, context: dict) -> OperationMeta:
+    """A server's ACL users file: root's, readable by the servers (group redis), no one else."""
+    return files.template(
+        name=f"Write {label}'s ACL users",
+        src=src,
+        dest=dest,
+        user="root",
+        group="redis",
+        mode="640",
+        **context,
+    )
 
 
 def load_acl_users(label: str, cli: str, users_file: OperationMeta) -> None:
