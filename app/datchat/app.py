@@ -23,17 +23,18 @@ from .keys import (
     LISTENER,
     METRICS,
     PRESENCE,
+    READINESS,
     SETTINGS,
 )
 from .listener import Listener
+from .master_watch import watch_master
 from .metrics import Metrics
 from .presence import ALIVE_REFRESH_S, Presence
+from .readiness import Readiness
 from .redis_link import RedisLink
 from .websocket import websocket_handler
 
 log = logging.getLogger(__name__)
-
-MASTER_CHECK_S = 0.5
 
 
 async def keep_alive(presence: Presence) -> None:
@@ -43,34 +44,6 @@ async def keep_alive(presence: Presence) -> None:
         except (RedisError, OSError) as error:
             log.info("presence heartbeat failed: %s", error)
         await asyncio.sleep(ALIVE_REFRESH_S)
-
-
-async def watch_master(link: RedisLink, listener: Listener, metrics: Metrics) -> None:
-    """Follow Sentinel: when the master moves, move commands and the listener with it.
-
-    Without this a node can stay attached to a deposed master that is still reachable
-    (a partition), storing nothing and hearing nothing.
-    """
-    while True:
-        await asyncio.sleep(MASTER_CHECK_S)
-        try:
-            master = await link.master_address()
-        except (RedisError, OSError) as error:
-            log.info("no Sentinel answered: %s", error)
-            continue
-        if master is None:
-            return
-        moved = link.master is not None and master != link.master
-        if moved:
-            metrics.failovers_seen += 1
-        await link.follow_master(master)
-        if listener.connected_to is not None and listener.connected_to != master:
-            log.warning("listener is on %s:%s, master is %s:%s", *listener.connected_to, *master)
-            await listener.disconnect()
-        elif moved:
-            # A listener that lost the old master is waiting out its backoff: try the new one
-            # now, or the node stays not ready for up to that backoff after the failover.
-            listener.retry_now()
 
 
 async def redis_context(app: web.Application) -> AsyncIterator[None]:
@@ -113,6 +86,7 @@ def init_app(settings: Settings) -> web.Application:
     app[METRICS] = Metrics()
     app[HUB] = Hub(app[METRICS])
     app[DRAINING] = asyncio.Event()
+    app[READINESS] = Readiness(settings.chat.ready_grace_s)
     app.cleanup_ctx.append(redis_context)
     app.on_shutdown.append(close_websockets)
     app.router.add_get("/ws", websocket_handler)

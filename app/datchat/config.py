@@ -37,6 +37,8 @@ class ChatSettings:
     rate_burst: int = 20
     ack_replicas: int = 0
     ack_timeout_ms: int = 1000
+    # How long /readyz stays 200 after Redis or the listener was last healthy (readiness.py).
+    ready_grace_s: float = 0.0
     allowed_origins: tuple[str, ...] = ()
     # A socket whose unsent bytes exceed this is disconnected (code too_slow) so that
     # one reader that stopped reading can never stall the fan-out loop of its room.
@@ -128,6 +130,8 @@ def _check(settings: Settings) -> None:
             raise ConfigError(f"chat.{key}: must be at least 1")
     if settings.chat.rate_burst < 1:
         raise ConfigError("chat.rate_burst: must be at least 1")
+    if settings.chat.ready_grace_s < 0:
+        raise ConfigError("chat.ready_grace_s: must be at least 0")
 
 
 def parse_settings(table: dict[str, Any]) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from .protocol import MESSAGE_ID_END, MESSAGE_PREFIX, message_body, message_frame, stream_id_key
 from .redis_link import RedisLink
@@ -54,15 +54,12 @@ class History:
             MESSAGE_ID_END,
         ]
         try:
-            if not self.ack_replicas:
-                stream_id, _ = await self.script(keys=keys, args=args)
-                return stream_id
-            # WAIT counts replicas that have the writes of *this* connection: both commands
-            # must share one, which a non-transactional pipeline guarantees.
-            async with self.link.client.pipeline(transaction=False) as pipe:
-                await self.script(keys=keys, args=args, client=pipe)
-                pipe.wait(self.ack_replicas, self.ack_timeout_ms)
-                (stream_id, _), replicas = await pipe.execute()
+            try:
+                stream_id, replicas = await self._store_once(keys, args)
+            except NoScriptError:
+                # A say retried across a failover reaches a master that never loaded the
+                # script (its retry does not load it again); a new try does, at once.
+                stream_id, replicas = await self._store_once(keys, args)
         except (RedisError, OSError) as error:
             raise StoreError(f"Redis did not store the message: {error}") from error
         if replicas < self.ack_replicas:
@@ -72,33 +69,77 @@ class History:
             )
         return stream_id
 
+    async def _store_once(self, keys: list[str], args: list) -> tuple[str, int]:
+        """(the stream id, how many replicas have it) after one run of the script."""
+        if not self.ack_replicas:
+            stream_id, _ = await self.script(keys=keys, args=args)
+            return stream_id, 0
+        # WAIT counts replicas that have the writes of *this* connection: both commands
+        # must share one, which a non-transactional pipeline guarantees.
+        async with self.link.client.pipeline(transaction=False) as pipe:
+            await self.script(keys=keys, args=args, client=pipe)
+            pipe.wait(self.ack_replicas, self.ack_timeout_ms)
+            (stream_id, _), replicas = await pipe.execute()
+        return stream_id, replicas
+
+    async def _from_master(self, add_reads) -> list:
+        """The answers of the reads add_reads(pipe) queues, read from a master.
+
+        For a moment during a switch a node can follow a stale Sentinel answer to the former
+        master, now a replica that is resyncing or restarting: a write there fails (READONLY),
+        but a read answers with what the replica has, and a catch-up or a join that trusted it
+        would skip messages for good. So ROLE goes first, on the same connection (a
+        non-transactional pipeline), and a replica's answer is refused like an outage.
+        """
+        async with self.link.client.pipeline(transaction=False) as pipe:
+            pipe.execute_command("ROLE")
+            add_reads(pipe)
+            role, *answers = await pipe.execute()
+        if role[0] != "master":
+            raise NotMasterError(f"history read refused: the server answering is a {role[0]}")
+        return answers
+
     async def latest(self, room: str, count: int) -> list[tuple[str, str]]:
         """(id, frame) of the newest count messages, oldest first."""
-        entries = await self.link.client.xrevrange(stream_key(room), count=count)
+        (entries,) = await self._from_master(
+            lambda pipe: pipe.xrevrange(stream_key(room), count=count)
+        )
         return [
             (stream_id, message_frame(stream_id, fields[BODY_FIELD]))
             for stream_id, fields in reversed(entries)
         ]
 
     async def latest_id(self, room: str) -> str:
-        entries = await self.link.client.xrevrange(stream_key(room), count=1)
+        (entries,) = await self._from_master(lambda pipe: pipe.xrevrange(stream_key(room), count=1))
         return entries[0][0] if entries else "0-0"
 
     async def after(self, room: str, since: str, limit: int) -> list[tuple[str, str]]:
         """(id, frame) of up to limit messages with ids greater than since, oldest first."""
-        entries = await self.link.client.xrange(stream_key(room), min=f"({since}", count=limit)
-        return [(id_, message_frame(id_, fields[BODY_FIELD])) for id_, fields in entries]
+        (entries,) = await self._from_master(
+            lambda pipe: pipe.xrange(stream_key(room), min=f"({since}", count=limit)
+        )
+        return _frames(entries)
 
     async def since(self, room: str, since: str) -> tuple[list[tuple[str, str]], bool]:
         """(id, frame) of exactly the messages after since, and whether trimming removed some."""
         key = stream_key(room)
-        entries = await self.after(room, since, self.history_max)
+        entries, exists = await self._from_master(
+            lambda pipe: pipe.xrange(key, min=f"({since}", count=self.history_max).exists(key)
+        )
         truncated = False
-        if await self.link.client.exists(key):
+        if exists:
             # The stream "no longer reaches back" to since when entries were trimmed and
             # since is older than the oldest one kept (Redis >= 7 records both).
-            info = await self.link.client.xinfo_stream(key)
+            (info,) = await self._from_master(lambda pipe: pipe.xinfo_stream(key))
             trimmed = info["entries-added"] > info["length"]
             oldest = info["recorded-first-entry-id"]
             truncated = trimmed and stream_id_key(since) < stream_id_key(oldest)
-        return entries, truncated
+        return _frames(entries), truncated
+
+
+class NotMasterError(RedisError):
+    """A read reached a replica: its answer may lack what the master has."""
+
+
+def _frames(entries: list) -> list[tuple[str, str]]:
+    return [(id_, message_frame(id_, fields[BODY_FIELD])) for id_, fields in entries]

@@ -15,6 +15,7 @@ from .hub import Hub
 from .listener import Listener
 from .metrics import Metrics
 from .presence import Presence
+from .readiness import Readiness
 from .redis_link import RedisLink
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -26,3 +27,4 @@ HISTORY = web.AppKey("history", History)
 PRESENCE = web.AppKey("presence", Presence)
 LISTENER = web.AppKey("listener", Listener)
 DRAINING = web.AppKey("draining", asyncio.Event)
+READINESS = web.AppKey("readiness", Readiness)

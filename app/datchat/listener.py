@@ -39,6 +39,8 @@ class Listener:
         self.connected_to: tuple[str, int] | None = None
         # Set when the master moved: a listener waiting out its backoff retries at once.
         self.wake = asyncio.Event()
+        # Set by disconnect(), checked before every read: see there.
+        self.reconnect_wanted = False
 
     @property
     def healthy(self) -> bool:
@@ -68,7 +70,15 @@ class Listener:
 
     async def disconnect(self) -> None:
         """Force a reconnect (the master moved): the pending read fails, the run loop
-        reconnects to the new master and replays what it missed."""
+        reconnects to the new master and replays what it missed.
+
+        With no read pending (the listener busy delivering, or resyncing presence), closing
+        the connection is not enough: redis-py's next read would reconnect and resubscribe
+        by itself, and what was published meanwhile would be a gap nobody replays (seen in
+        the deploy-under-load drill: a room's clients missed 0.4 s of messages). So the wish
+        is also recorded, and the listener checks it before every read.
+        """
+        self.reconnect_wanted = True
         self.wake.set()
         connection = self.pubsub.connection if self.pubsub is not None else None
         if connection is not None:
@@ -105,7 +115,12 @@ class Listener:
                 await asyncio.wait_for(self.wake.wait(), backoff * (0.5 + random.random()))
             backoff = min(backoff * 2, BACKOFF_MAX_S)
 
+    def _check_connection_wanted(self) -> None:
+        if self.reconnect_wanted:
+            raise RedisError("reconnect wanted: the master moved")
+
     async def _serve(self) -> None:
+        self.reconnect_wanted = False
         self.client = self.history.link.pubsub_client()
         self.pubsub = pubsub = self.client.pubsub()
         rooms = list(self.hub.rooms.values())
@@ -115,6 +130,7 @@ class Listener:
         pending = {CONTROL_CHANNEL, *(channel(room.name) for room in rooms)}
         deadline = loop.time() + DEAD_AFTER_S
         while pending:
+            self._check_connection_wanted()
             message = await pubsub.get_message(timeout=0.5)
             if message is None:
                 if loop.time() > deadline:
@@ -168,6 +184,7 @@ class Listener:
         loop = asyncio.get_running_loop()
         last_heard = loop.time()
         while True:
+            self._check_connection_wanted()
             message = await pubsub.get_message(timeout=IDLE_PING_S)
             now = loop.time()
             if message is None:

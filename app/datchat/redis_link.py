@@ -8,7 +8,12 @@ import logging
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import (
+    MasterNotFoundError,
+    Sentinel,
+    SentinelConnectionPool,
+    SentinelManagedConnection,
+)
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
@@ -18,9 +23,14 @@ log = logging.getLogger(__name__)
 
 SOCKET_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 1.0
-# Each Sentinel's connect and read timeout. One query to a Sentinel is one attempt: it never
-# retries, so a Sentinel that refuses or stays silent costs at most this, once per discovery.
+# Each Sentinel's connect and read timeout. A query is retried once at most, and bounded as a
+# whole by twice this (QuorumSentinel._ask), so a Sentinel that refuses or stays silent costs at
+# most that, once per discovery.
 SENTINEL_TIMEOUT = 0.5
+# Once a majority has answered, how long the others still have: a healthy Sentinel answers
+# within milliseconds, and the one that just led a failover may be among them, the only one
+# naming the new master for a moment (the others hear of it through its hello messages).
+STRAGGLER_GRACE_S = 0.05
 
 
 class QuorumSentinel(Sentinel):
@@ -31,15 +41,16 @@ class QuorumSentinel(Sentinel):
     under a higher config epoch. Asking every Sentinel and taking the highest epoch follows the
     majority as soon as any Sentinel of it is reachable.
 
-    Every Sentinel is asked at once, and the answer is decided as soon as a majority of them
-    answered (one of them naming a master): a Sentinel that is down or frozen does not hold up
-    a discovery (issue 16). Only when no majority answers does a discovery wait for the last
-    Sentinel to answer or time out, then it takes the best answer it got.
+    Every Sentinel is asked at once, and the answer is decided once a majority of them
+    answered (one of them naming a master) and the others had STRAGGLER_GRACE_S more: a
+    Sentinel that is down or frozen does not hold up a discovery (issue 16). Only when no
+    majority answers does a discovery wait for the last Sentinel to answer or time out, then
+    it takes the best answer it got.
     """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # "host:port" of the Sentinels whose last query failed: logged once, not every 0.5 s.
+        # "host:port" of the Sentinels whose last query failed: logged once, not at every look.
         self.silent: set[str] = set()
         # Queries a discovery decided without; each ends by itself within its timeout.
         self.stragglers: set[asyncio.Task] = set()
@@ -48,26 +59,42 @@ class QuorumSentinel(Sentinel):
         majority = len(self.sentinels) // 2 + 1
         pending: set[asyncio.Task] = set()
         for sentinel in self.sentinels:
-            query = asyncio.create_task(self._ask(sentinel), name=f"sentinel {_name(sentinel)}")
+            query = asyncio.create_task(
+                self._ask(sentinel, service_name), name=f"sentinel {_name(sentinel)}"
+            )
             query.add_done_callback(functools.partial(self._note, _name(sentinel)))
             pending.add(query)
         answered = 0
         best: tuple[int, str, int] | None = None
         errors: list[str] = []
+        grace_ends: float | None = None
+        loop = asyncio.get_running_loop()
         try:
-            while pending and not (answered >= majority and best is not None):
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            while pending:
+                if grace_ends is None and answered >= majority and best is not None:
+                    grace_ends = loop.time() + STRAGGLER_GRACE_S
+                timeout = None if grace_ends is None else grace_ends - loop.time()
+                if timeout is not None and timeout <= 0:
+                    break
+                done, pending = await asyncio.wait(
+                    pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
                 for query in done:
                     if query.exception() is not None:
                         errors.append(f"{query.get_name()}: {_describe(query.exception())}")
                         continue
                     answered += 1
-                    state = query.result().get(service_name)
-                    if not state or not self.check_master_state(state, service_name):
+                    state, address = query.result()
+                    if not state or address is None:
+                        continue
+                    host, port = address
+                    # A Sentinel naming a replica it promoted is past the master's checks.
+                    promoted = (host, port) != (state["ip"], int(state["port"]))
+                    if not promoted and not self.check_master_state(state, service_name):
                         continue
                     epoch = int(state.get("config-epoch", 0))
                     if best is None or epoch > best[0]:
-                        best = (epoch, state["ip"], int(state["port"]))
+                        best = (epoch, host, port)
         finally:
             # Not cancelled: on Python 3.11 a cancel that lands while redis-py sends a command
             # is lost in asyncio.wait_for, and waiting for it would cost the socket timeout
@@ -81,11 +108,24 @@ class QuorumSentinel(Sentinel):
         return best[1], best[2]
 
     @staticmethod
-    async def _ask(sentinel: Redis) -> dict:
+    async def _ask(sentinel: Redis, service_name: str) -> tuple[dict | None, tuple | None]:
+        """(the master's state, the master's address) by this Sentinel.
+
+        Both are needed: while the Sentinel that led a failover reconfigures the replicas
+        (a second or more), its SENTINEL MASTERS shows the new config epoch beside the *old*
+        master's address (seen in the lab); only GET-MASTER-ADDR-BY-NAME names the promoted
+        replica then. Trusting the first, discoveries flipped between the two masters.
+        """
         # The socket timeouts bound each connect and read; this bounds the whole query, the
         # connection's handshake (AUTH, CLIENT SETINFO) included.
         async with asyncio.timeout(2 * SENTINEL_TIMEOUT):
-            return await sentinel.sentinel_masters()
+            state = (await sentinel.sentinel_masters()).get(service_name)
+            address = await sentinel.sentinel_get_master_addr_by_name(service_name)
+        if address is None:
+            return state, None
+        host, port = address
+        # Sentinel connections do not decode their answers.
+        return state, (host.decode() if isinstance(host, bytes) else host, int(port))
 
     def _note(self, name: str, query: asyncio.Task) -> None:
         """Log when a Sentinel stops or starts answering; retrieves every query's outcome."""
@@ -107,6 +147,27 @@ class QuorumSentinel(Sentinel):
         await asyncio.gather(*self.stragglers, return_exceptions=True)
 
 
+class FollowingConnection(SentinelManagedConnection):
+    """A command connection that reconnects only to the master this node follows.
+
+    redis-py reconnects a connection that broke under a command (the command's retry) through
+    connect_check_health, which dials the address the connection had and bypasses Sentinel
+    (redis/redis-py#3874, open). follow_master breaks every connection to a former master,
+    so each say in flight then went straight back to it: after a partition it waited out its
+    WAIT there and failed, 1.2 s after the node had moved (seen in the partition drill).
+    """
+
+    async def connect_check_health(
+        self, check_health: bool = True, retry_socket_connect: bool = True
+    ) -> None:
+        followed = self.connection_pool.master_address
+        if not self.is_connected and followed is not None:
+            self.host, self.port = followed
+        await super().connect_check_health(
+            check_health=check_health, retry_socket_connect=retry_socket_connect
+        )
+
+
 class FollowingPool(SentinelConnectionPool):
     """Hands out only connections to the master this node currently follows.
 
@@ -114,6 +175,10 @@ class FollowingPool(SentinelConnectionPool):
     failover (the Sentinels still disagree for a moment); one still attached to the old
     master is reconnected before use instead of being reused for good.
     """
+
+    def __init__(self, service_name, sentinel_manager, **kwargs) -> None:
+        kwargs.setdefault("connection_class", FollowingConnection)
+        super().__init__(service_name, sentinel_manager, **kwargs)
 
     async def get_connection(self, *args, **kwargs):
         connection = await super().get_connection(*args, **kwargs)
@@ -146,8 +211,10 @@ class RedisLink:
                     "socket_connect_timeout": SENTINEL_TIMEOUT,
                     # redis-py's default retries a Sentinel query 10 times with backoff: a
                     # Sentinel that is down or frozen then held every discovery for 3-10 s.
-                    # The next discovery is the retry; the other Sentinels are the fallback.
-                    "retry": Retry(NoBackoff(), 0),
+                    # One retry at once: the Sentinel that just led a failover drops its
+                    # clients' connections as it ends it (seen in the lab), and without its
+                    # answer a discovery takes the others' stale one. _ask bounds the query.
+                    "retry": Retry(NoBackoff(), 1),
                 },
                 username=settings.username or None,
                 password=settings.password or None,

@@ -98,6 +98,28 @@ def test_command_exits_non_zero_naming_the_key(tmp_path):
     assert "chat.max_text_chars" in result.stderr
 
 
+def check_config(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "datchat", "--check-config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_check_config_accepts_a_valid_file_without_starting(tmp_path):
+    result = check_config(write(tmp_path, VALID))
+    assert result.returncode == 0, result.stderr
+    assert "config valid" in result.stdout
+    assert "app1" in result.stdout
+
+
+def test_check_config_rejects_a_bad_value_naming_the_key(tmp_path):
+    result = check_config(write(tmp_path, "[chat]\nrate_burst = -1"))
+    assert result.returncode == 2
+    assert "chat.rate_burst" in result.stderr
+
+
 def test_missing_config_file_is_reported(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "datchat", "--config", str(tmp_path / "absent.toml")],

@@ -36,6 +36,25 @@ async def test_node_with_redis_down_is_not_ready_and_refuses_to_ack(make_node, p
     assert (await readyz.json())["redis"] == "down"
 
 
+async def test_a_node_that_was_healthy_stays_ready_while_redis_is_away_within_its_grace(
+    make_node, private_redis
+):
+    # A Redis failover takes every node's Redis away at once: within the grace, HAProxy keeps
+    # the nodes and their websockets, and a say is refused honestly all the same.
+    node = await make_node(
+        "app1", redis=RedisSettings(url=private_redis.app_url()), ready_grace_s=30
+    )
+    alice = await node.connect()
+    await alice.join("lobby", "alice")
+    private_redis.kill()
+    error = await alice.say("lobby", "lost?", "u1")
+    assert error["code"] == "unavailable"
+    readyz = await node.client.get("/readyz")
+    body = await readyz.json()
+    assert (readyz.status, body["redis"]) == (200, "down"), body
+    assert 0 <= body["unhealthy_for_s"] < 30
+
+
 async def test_listener_gap_is_replayed_exactly_once_in_order(make_node, redis_server):
     listener_node = await make_node("app1")
     talker_node = await make_node("app2", **UNLIMITED)
@@ -102,3 +121,42 @@ async def test_room_joined_while_listener_is_down_is_subscribed_on_reconnect(
     ack = await bob.say("late", "can you hear me")
 
     assert (await alice.expect("message"))["id"] == ack["id"]
+
+
+async def test_a_reconnect_asked_for_while_the_listener_is_busy_still_replays_the_gap(
+    make_node, redis_server
+):
+    """watch_master asks for a reconnect (the master moved) while the listener is not reading,
+    e.g. still delivering: redis-py would reconnect and resubscribe on the next read by
+    itself, and the messages published meanwhile were never replayed."""
+    listener_node = await make_node("app1")
+    talker_node = await make_node("app2", **UNLIMITED)
+    listener = listener_node.app[LISTENER]
+    alice = await listener_node.connect()
+    await alice.join("lobby", "alice")
+    bob = await talker_node.connect()
+    await bob.join("lobby", "bob")
+    before = [(await bob.say("lobby", f"before{n}"))["id"] for n in range(3)]
+    await alice.drain(quiet=0.3)
+
+    busy, release = asyncio.Event(), asyncio.Event()
+    handle = listener._handle
+
+    async def slow_handle(message: dict) -> None:
+        if message["type"] == "message" and not release.is_set():
+            busy.set()
+            await release.wait()
+        await handle(message)
+
+    listener._handle = slow_handle
+    trigger = (await bob.say("lobby", "trigger"))["id"]
+    await asyncio.wait_for(busy.wait(), 5)
+    await listener.disconnect()
+    gap = [(await bob.say("lobby", f"gap{n}"))["id"] for n in range(5)]
+    release.set()
+    await wait_ready(listener_node.client)
+    after = [(await bob.say("lobby", f"after{n}"))["id"] for n in range(3)]
+
+    await alice.drain(quiet=0.5)
+    got = [m["id"] for m in alice.messages()]
+    assert got == [*before, trigger, *gap, *after]

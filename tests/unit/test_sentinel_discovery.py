@@ -40,6 +40,11 @@ class ScriptedSentinel:
             raise self.error
         return {SERVICE: self.state} if self.state else {}
 
+    async def sentinel_get_master_addr_by_name(self, service_name: str):
+        if not self.state:
+            return None
+        return self.state.get("named", (self.state["ip"], self.state["port"]))
+
 
 async def discover(*sentinels: ScriptedSentinel) -> tuple[tuple[str, int], float]:
     quorum = QuorumSentinel([])
@@ -96,3 +101,26 @@ async def test_no_answer_at_all_is_master_not_found_naming_the_errors():
     refused = RedisConnectionError("refused")
     with pytest.raises(MasterNotFoundError, match="refused"):
         await discover(*(ScriptedSentinel(port, error=refused) for port in (1, 2, 3)))
+
+
+async def test_the_leader_reconfiguring_replicas_names_the_promoted_one_not_its_stale_state():
+    # What the leader of a failover answers while it reconfigures the replicas: SENTINEL
+    # MASTERS has the new epoch beside the old address; GET-MASTER-ADDR-BY-NAME the new one.
+    leader = {**master(OLD, 2), "named": NEW}
+    for order in ((0.0, 0.01), (0.01, 0.0)):
+        found, _ = await discover(
+            ScriptedSentinel(1, leader, delay=order[0]),
+            ScriptedSentinel(2, master(NEW, 2), delay=order[1]),
+            ScriptedSentinel(3, master(OLD, 1), delay=0.02),
+        )
+        assert found == NEW, order
+
+
+async def test_a_sentinel_that_answers_just_after_the_majority_is_heard():
+    # The two that answer first have not heard of the failover yet; the leader has.
+    found, _ = await discover(
+        ScriptedSentinel(1, master(OLD, 1)),
+        ScriptedSentinel(2, master(OLD, 1)),
+        ScriptedSentinel(3, {**master(OLD, 2), "named": NEW}, delay=0.02),
+    )
+    assert found == NEW
