@@ -7,11 +7,12 @@ from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
 from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.files import FindInFile
-from pyinfra.operations import files, server
+from pyinfra.operations import files, server, systemd
 
 from deploy.apt_install import install_role_packages
 from deploy.defaults import REDIS_CREDENTIALS_FILE, REDIS_DEFAULTS, SENTINEL_DEFAULTS
 from deploy.facts import SentinelViews, current_master
+from deploy.redis_rollout import restart_for_new_settings
 from deploy.redis_users import REDIS_ACL_FILE, SENTINEL_ACL_FILE, acl_context, admin_cli
 from deploy.services import keep_running
 
@@ -19,6 +20,7 @@ from deploy.services import keep_running
 ROLE_DEFAULTS = {**REDIS_DEFAULTS, **SENTINEL_DEFAULTS}
 
 SENTINEL_CONF = "/etc/redis/sentinel.conf"
+FOLLOW_SENTINELS_SCRIPT = "/usr/local/libexec/datchat/redis-follow-sentinels"
 
 
 def addresses(group: str) -> list[str]:
@@ -36,7 +38,8 @@ def install_redis(secrets: dict[str, str]) -> None:
         port=data.sentinel_port,
         master_name=data.sentinel_master_name,
     )
-    if views is None:
+    first_deploy = views is None
+    if first_deploy:
         # The host's first deploy: the first redis host is master, the rest follow it.
         views, master = [], sentinels[0]
     else:
@@ -94,12 +97,35 @@ def install_redis(secrets: dict[str, str]) -> None:
         _if=lambda: settings.did_change() or not ours,
         **common,
     )
-    keep_running(
-        "redis-server",
-        "redis-server",
+    files.template(
+        name="Install the start guard: a restarted server takes the Sentinels' master",
+        src="redis/follow-sentinels.sh.j2",
+        dest=FOLLOW_SENTINELS_SCRIPT,
+        user="root",
+        group="root",
+        mode="700",
+        credentials_file=REDIS_CREDENTIALS_FILE,
+        sentinels=sentinels,
+        **common,
+    )
+    guard = files.put(
+        name="Run the start guard before each start of redis-server",
+        src="redis/follow-sentinels.conf",
+        dest="/etc/systemd/system/redis-server.service.d/datchat-follow-sentinels.conf",
+        user="root",
+        group="root",
+        mode="644",
+    )
+    systemd.daemon_reload(name="Reload systemd for the start guard", _if=guard.did_change)
+    systemd.service(
+        name="Keep redis-server running and enabled",
+        service="redis-server",
+        running=True,
+        enabled=True,
+    )
+    restart_for_new_settings(
         apply_when=lambda: settings.did_change() or role.did_change(),
-        reason="for new settings, one host at a time",
-        one_host_at_a_time=True,
+        first_deploy=first_deploy,
     )
     load_acl_users("Redis", admin_cli("REDIS", address, data.redis_port), redis_users)
 

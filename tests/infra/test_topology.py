@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cluster.probes import backend_states, holds_vip, redis_info, sentinel_view
 
 from .conftest import CLUSTER, names, on_host
+
+# A full resync of the lab's small data set; emulated VMs take seconds.
+RESYNC_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +47,24 @@ def test_sentinel_agrees_on_the_master_and_sees_everyone(host, roles):
     assert int(view["quorum"]) == CLUSTER.node(host).data["sentinel_quorum"]
 
 
+@pytest.mark.needs_groups("redis")
+def test_a_server_restarted_without_its_replicaof_line_comes_back_as_a_replica(roles):
+    # A former master restarted after a failover looks like this: Sentinel could not rewrite
+    # its file while it was away. Without the start guard it runs as a second master.
+    master = next(name for name, info in roles.items() if info.get("role") == "master")
+    replica = CLUSTER.node(next(name for name in roles if name != master))
+    on_host(replica.name).check_output(
+        "systemctl stop redis-server && sed -i '/^replicaof /d' /etc/redis/redis.conf"
+        " && systemctl start redis-server"
+    )
+    info = redis_info(CLUSTER, replica)
+    assert (info.get("role"), info.get("master_host")) == ("slave", CLUSTER.node(master).address)
+    deadline = time.monotonic() + RESYNC_TIMEOUT_S
+    while redis_info(CLUSTER, replica).get("master_link_status") != "up":
+        assert time.monotonic() < deadline, f"{replica.name} never synced with {master}"
+        time.sleep(0.5)
+
+
 @pytest.mark.parametrize("host", names("lbs"))
 def test_haproxy_config_is_valid(host):
     assert on_host(host).run("haproxy -c -q -f /etc/haproxy/haproxy.cfg").rc == 0
@@ -63,10 +86,3 @@ def test_keepalived_config_is_valid(host):
 def test_vip_is_on_exactly_one_lb():
     holders = [node.name for node in CLUSTER.group("lbs") if holds_vip(CLUSTER, node)]
     assert len(holders) == 1, holders
-
-
-@pytest.mark.needs_groups("lbs")
-def test_vip_holder_is_the_first_lb_when_all_are_healthy():
-    # Priorities follow inventory order; with preemption the first LB holds the VIP.
-    first = CLUSTER.group("lbs")[0]
-    assert holds_vip(CLUSTER, first)

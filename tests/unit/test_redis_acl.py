@@ -11,6 +11,10 @@ import pytest
 import redis
 from redis.exceptions import AuthenticationError, NoPermissionError
 
+from datchat.config import RedisSettings
+from datchat.history import History
+from datchat.redis_link import RedisLink
+from datchat.redis_names import stream_key
 from deploy.redis_users import APP_USER, REPLICA_USER, SENTINEL_USER
 
 from .redis_processes import MASTER_NAME, SECRETS, RedisProcess
@@ -68,6 +72,12 @@ def test_the_default_user_and_the_other_users_cannot_act_as_the_app(server):
         pytest.raises(AuthenticationError),
     ):
         anonymous.ping()
+    for password in ("", "anything"):
+        with (
+            server.client("default", password) as default,
+            pytest.raises(AuthenticationError),
+        ):
+            default.ping()
     with server.client(APP_USER, "not-the-password") as wrong, pytest.raises(AuthenticationError):
         wrong.ping()
     with (
@@ -108,3 +118,21 @@ def test_the_app_user_on_sentinel_may_only_ask_who_the_master_is(cluster):
     for process in (sentinel, *cluster.servers()):
         with process.client() as admin:
             admin.acl_log_reset()
+
+
+async def test_a_stored_message_survives_a_restart_that_replays_the_aof(tmp_path):
+    # The later --appendonly wins. SIGKILL: Redis rebuilds its data from the AOF alone.
+    server = RedisProcess(tmp_path, "aof", ["--appendonly", "yes", "--appendfsync", "always"])
+    server.start()
+    try:
+        history = History(RedisLink(RedisSettings(url=server.app_url())), 100, 0, 0)
+        try:
+            stored = await history.store("lobby", "alice", "kept", "c1")
+        finally:
+            await history.link.close()
+        server.kill()
+        server.start()
+        with server.client() as admin:
+            assert [entry_id for entry_id, _ in admin.xrange(stream_key("lobby"))] == [stored]
+    finally:
+        server.stop()
