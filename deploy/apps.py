@@ -12,7 +12,8 @@ from pyinfra.operations import files, server, systemd
 from deploy.apt_install import install_role_packages
 from deploy.defaults import APP_DEFAULTS, setting
 from deploy.redis_users import APP_USER
-from deploy.services import keep_running
+from deploy.rolling_restart import restart_drained
+from deploy.staged_config import install_checked
 
 HOME = "/opt/datchat"
 WHEELS = f"{HOME}/wheelhouse"
@@ -64,10 +65,11 @@ def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
         ],
         _if=lambda: wheels.did_change() or venv.did_change(),
     )
-    config = files.template(
-        name="Configure the app (/etc/datchat/config.toml)",
+    config = install_checked(
+        "the app",
         src="app/deploy/config.toml.j2",
         dest="/etc/datchat/config.toml",
+        check=f"{VENV}/bin/datchat --check-config {{path}}",
         user="root",
         group="datchat",
         mode="640",
@@ -88,11 +90,12 @@ def install_app(secrets: dict[str, str], wheelhouse: Path) -> None:
         lab_containers=setting(host, "lab_containers"),
     )
     systemd.daemon_reload(name="Reload systemd for the new unit", _if=unit.did_change)
-    # One node at a time, so clients always have a node to move to.
-    keep_running(
-        "datchat",
+    systemd.service(
+        name="Keep datchat running and enabled", service="datchat", running=True, enabled=True
+    )
+    # For a new version or config: one node at a time, drained first, so clients always have
+    # a node to move to and never meet one that is going down.
+    restart_drained(
         "datchat",
         apply_when=lambda: install.did_change() or config.did_change() or unit.did_change(),
-        reason="for a new version or config, one node at a time",
-        one_host_at_a_time=True,
     )

@@ -54,6 +54,13 @@ REDIS_DEFAULTS: dict[str, Any] = {
     "redis_min_replicas_to_write": 1,
     # Seconds without a replica's ack after which it no longer counts for the rule above.
     "redis_min_replicas_max_lag": 10,
+    # A deploy's switch of the master pauses writes on it (CLIENT PAUSE) in steps this long,
+    # renewed until Sentinel promoted a replica: a deploy that dies mid-switch blocks writes
+    # for at most this.
+    "redis_switch_pause_ms": 5000,
+    # How long a deploy waits for a restarted Redis to be back in sync (and for Sentinel to
+    # promote a replica in a switch) before it stops, the hosts not restarted yet untouched.
+    "redis_restart_timeout_s": 60.0,
     # Extra redis.conf lines, e.g. "maxmemory 256mb\nmaxmemory-policy noeviction".
     "redis_extra_config": "",
 }
@@ -91,8 +98,16 @@ APP_DEFAULTS: dict[str, Any] = {
     "app_ack_replicas": 1,
     # How long the wait for those replicas may take before the sender hears "unavailable".
     "app_ack_timeout_ms": 1000,
+    # How long a node whose Redis (or pub/sub listener) is gone still answers /readyz 200:
+    # longer than a Sentinel failover (sentinel_down_after_ms, then an election, a promotion
+    # and the node's move: about 8 s with the defaults), so a failover cuts no websocket; a
+    # node cut off from Redis for longer leaves HAProxy's backend.
+    "app_ready_grace_s": 15.0,
     # Browser origins allowed besides the page's own, e.g. ["https://chat.example.org"].
     "app_allowed_origins": [],
+    # How long a deploy waits for a restarted node to be ready and UP on every LB before it
+    # stops, leaving that node drained and the others serving.
+    "app_ready_timeout_s": 60.0,
     # The hosts' exact Python (Debian 12: 3.11.2), for the wheelhouse: markers such as
     # python_full_version < "3.11.3" depend on it.
     "app_python_version": "3.11.2",
@@ -113,8 +128,14 @@ HAPROXY_DEFAULTS: dict[str, Any] = {
     "haproxy_maxconn": 20000,
     # Idle limit of an upgraded websocket; the app's heartbeat (20 s) keeps live ones busy.
     "haproxy_timeout_tunnel": "1h",
+    # How long an old HAProxy process keeps its websockets after a reload before it cuts them
+    # (their clients reconnect and resume): bounds how many old processes a day of deploys
+    # leaves running.
+    "haproxy_hard_stop_after": "10m",
     # How often each app node's /readyz is checked: a node is out after fall x inter ms.
     "haproxy_check_inter_ms": 1000,
+    # How often the checks run once a client's connect to the node failed, until they agree.
+    "haproxy_check_fastinter_ms": 100,
     # Failed checks in a row that take a node out (its websockets are cut, clients move).
     "haproxy_check_fall": 2,
     # Passed checks in a row that bring it back, so a flapping node gets no clients at once.
@@ -128,22 +149,24 @@ KEEPALIVED_DEFAULTS: dict[str, Any] = {
     "keepalived_vip_prefix": 24,
     # The VRRP virtual router id: unique per VRRP group on the network segment.
     "keepalived_router_id": 51,
-    # Seconds between VRRP adverts; a BACKUP takes over after about three missed ones.
-    "keepalived_advert_int": 1,
-    # Priorities follow inventory order: the first LB gets top, each next one step less.
+    # Seconds between VRRP adverts (VRRPv3: down to 0.01); a BACKUP takes over after three
+    # missed ones, so this decides how long a dead LB holds the VIP. 1 s: a loaded host that
+    # stalls a second does not move the VIP.
+    "keepalived_advert_int": 1.0,
+    # Priorities follow inventory order: the first LB gets top, each next one step less. They
+    # decide who wins when both start together; after that the holder keeps the VIP (nopreempt).
     "keepalived_priority_top": 150,
     # The priority gap between LBs next to each other in inventory order.
     "keepalived_priority_step": 50,
-    # Seconds between runs of the HAProxy check script.
+    # The HAProxy check script of lab containers (lab_containers; everywhere else keepalived
+    # follows HAProxy's processes itself, at once): seconds between runs.
     "keepalived_check_interval": 1,
     # Seconds a check may take before it counts as failed.
     "keepalived_check_timeout": 2,
-    # Failed HAProxy checks in a row before the LB loses `weight` priority.
+    # Failed HAProxy checks in a row before the LB goes to FAULT and gives up the VIP.
     "keepalived_check_fall": 2,
-    # Passed HAProxy checks in a row before it gets that priority back.
+    # Passed HAProxy checks in a row before it may hold the VIP again.
     "keepalived_check_rise": 2,
-    # Priority a failing LB loses: more than one step, so the next LB takes the VIP.
-    "keepalived_check_weight": 60,
     # Adverts unicast to the other LBs, accepted only from them (check_unicast_src): no other
     # host on the segment can take the VIP, and it works where multicast is dropped (clouds,
     # vagrant-libvirt). False: multicast VRRP, for a segment where only the LBs can send.
@@ -163,6 +186,24 @@ CONTROL_DEFAULTS: dict[str, Any] = {
     # How long, once the drill's clients stop talking, they may take to receive everything
     # stored (one may be reconnecting then).
     "drill_catch_up_timeout_s": 15.0,
+    # What each drill may cost the users: drill -> {figure of the report's "outage": seconds}.
+    # These are what the production defaults' slower failure detection gives (docs/reference/
+    # zero-downtime.md); the lab's profile sets its own, tighter ones.
+    "drill_goals": {
+        "redis-master-kill": {"longest_no_ack_s": 8.0},
+        "redis-master-freeze": {"longest_no_ack_s": 8.0},
+        "redis-master-partition": {"longest_no_ack_s": 8.0},
+        "sentinel-minority-loss": {"longest_no_ack_s": 8.0},
+        "lb-master-kill": {"longest_no_ack_s": 5.0},
+        "lb-haproxy-stop": {"longest_no_ack_s": 5.0},
+        "app-node-kill": {"all_clients_rejoined_after_s": 2.0},
+        "app-rolling-restart": {"longest_no_ack_s": 1.0},
+        "deploy-under-load": {"longest_no_ack_s": 2.5},
+        "soak": {"longest_no_ack_s": 1.0},
+    },
+    # A drill's verdict fails only beyond this many times a goal, so that a noisy machine does
+    # not fail a good change; every miss of the goal itself is reported.
+    "drill_goal_slack": 2.0,
     # True on an inventory of one component (Molecule's scenarios): tests/infra then runs only
     # the tests of the roles present; on a whole site a test without hosts is an error.
     "partial_cluster": False,

@@ -8,7 +8,7 @@ from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import files
 
 from deploy.apt_install import install_role_packages
-from deploy.defaults import KEEPALIVED_DEFAULTS
+from deploy.defaults import KEEPALIVED_DEFAULTS, setting
 from deploy.facts import InterfaceOf
 from deploy.services import keep_running
 from deploy.staged_config import install_checked
@@ -20,16 +20,14 @@ def install_keepalived() -> None:
     lbs = inventory.get_group("lbs")
     position = [lb.name for lb in lbs].index(host.name)
     priority = data.keepalived_priority_top - position * data.keepalived_priority_step
-    if data.keepalived_check_weight <= data.keepalived_priority_step:
-        raise DeployError(
-            f"host {host.name}: keepalived_check_weight must exceed keepalived_priority_step"
-        )
     interface = host.get_fact(InterfaceOf, address=data.private_address)
     if interface is None:
         raise DeployError(f"host {host.name}: no interface carries {data.private_address}")
 
     install_role_packages("keepalived", "Install keepalived")
-    for script in ("check_haproxy.sh", "notify.sh"):
+    lab_containers = setting(host, "lab_containers")
+    scripts = ("check_haproxy.sh", "notify.sh") if lab_containers else ("notify.sh",)
+    for script in scripts:
         files.put(
             name=f"Install keepalived's {script}",
             src=f"keepalived/{script}",
@@ -46,6 +44,7 @@ def install_keepalived() -> None:
         mode="640",
         **{key: data.get(key) for key in KEEPALIVED_DEFAULTS},
         keepalived_vip=data.keepalived_vip,
+        lab_containers=lab_containers,
         host_name=host.name,
         address=data.private_address,
         interface=interface,

@@ -19,7 +19,8 @@ PACKAGES: dict[str, list[str]] = {
     "redis": ["redis-server", "redis-sentinel"],
     # The app runs in a venv made by the host's own Python, from the shipped wheelhouse.
     "apps": ["python3-venv"],
-    "haproxy": ["haproxy"],
+    # socat: the deploy drains app nodes through HAProxy's runtime API (a local socket).
+    "haproxy": ["haproxy", "socat"],
     "keepalived": ["keepalived"],
 }
 

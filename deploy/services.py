@@ -14,7 +14,6 @@ def keep_running(
     apply_when: Callable[[], bool],
     reason: str,
     reload: bool = False,
-    one_host_at_a_time: bool = False,
 ) -> None:
     systemd.service(
         name=f"Keep {label} running and enabled", service=service, running=True, enabled=True
@@ -24,6 +23,5 @@ def keep_running(
         service=service,
         restarted=not reload,
         reloaded=reload,
-        _serial=one_host_at_a_time,
         _if=apply_when,
     )

@@ -7,11 +7,21 @@ from pyinfra.facts.files import Sha1File
 from pyinfra.operations import files, server
 
 
-def install_checked(component: str, src: str, dest: str, check: str, mode: str, **data):
+def install_checked(
+    component: str,
+    src: str,
+    dest: str,
+    check: str,
+    mode: str,
+    user: str | None = None,
+    group: str | None = None,
+    **data,
+):
     """Render src to dest.staged, run `check` on it, and only then copy it to dest.
 
     Returns the operation that installed the file: reload the daemon if it did_change. A
     rejected file is removed from staging, so the next deploy renders and checks it again.
+    The staged file gets the live file's owner and mode (`cp -p` keeps them).
     """
     staged = f"{dest}.staged"
     rendered = files.template(
@@ -19,6 +29,8 @@ def install_checked(component: str, src: str, dest: str, check: str, mode: str, 
         src=src,
         dest=staged,
         mode=mode,
+        user=user,
+        group=group,
         **data,
     )
     live_differs = host.get_fact(Sha1File, path=dest) != host.get_fact(Sha1File, path=staged)

@@ -7,7 +7,10 @@ root="$1"
 chroot "$root" useradd --create-home --shell /bin/bash vagrant
 install -d -m 0700 -o 1000 -g 1000 "$root/home/vagrant/.ssh"
 install -m 0600 -o 1000 -g 1000 "$2" "$root/home/vagrant/.ssh/authorized_keys"
-echo "vagrant ALL=(ALL) NOPASSWD: ALL" > "$root/etc/sudoers.d/vagrant"
+# pyinfra runs every fact and command through sudo: on an emulated VM a sudo took 2.6 s, 1.4 s
+# without its PAM session and syslog line (measured on a CI run's VMs), minutes per deploy.
+printf '%s\n' "vagrant ALL=(ALL) NOPASSWD: ALL" "Defaults:vagrant !pam_session, !syslog" \
+  > "$root/etc/sudoers.d/vagrant"
 chmod 0440 "$root/etc/sudoers.d/vagrant"
 echo "UseDNS no" > "$root/etc/ssh/sshd_config.d/vagrant.conf"
 

@@ -73,22 +73,22 @@ def on_host(name: str):
     return _hosts[name]
 
 
-def deploy(inventory: str = INVENTORY) -> dict:
-    """Run the site deploy; return pyinfra's JSON results (totals, changed ops per host)."""
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("pyinfra")),
-            "-y",
-            "--json",
-            inventory,
-            "deploy/site.py",
-        ],
+def run_deploy(*options: str, inventory: str = INVENTORY) -> subprocess.CompletedProcess:
+    """Run the site deploy with extra pyinfra options (--data, --limit); do not judge it."""
+    pyinfra = Path(sys.executable).with_name("pyinfra")
+    return subprocess.run(
+        [str(pyinfra), "-y", *options, inventory, "deploy/site.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
         timeout=900,
     )
+
+
+def deploy(inventory: str = INVENTORY) -> dict:
+    """Run the site deploy; return pyinfra's JSON results (totals, changed ops per host)."""
+    result = run_deploy("--json", inventory=inventory)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout)["results"]
 

@@ -96,16 +96,20 @@ def test_a_port_answers_its_users_and_no_other_host(
 
 # A valid VRRPv2 advert for the lab's router id at priority 254, sent five times with the
 # host's own python3 (raw socket, protocol 112, TTL 255 as VRRP wants).
+# A VRRPv3 advert (RFC 5798), as keepalived sends them: the interval in centiseconds, and a
+# checksum over an IPv4 pseudo-header, so that without the firewall keepalived would take it.
 FORGE = """
 import socket, struct, sys
-vip, target, router_id, interval = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+vip, source, target = sys.argv[1], sys.argv[2], sys.argv[3]
+router_id, centiseconds = int(sys.argv[4]), round(float(sys.argv[5]) * 100)
 def checksum(data):
     total = sum(struct.unpack(f"!{len(data) // 2}H", data))
     total = (total >> 16) + (total & 0xFFFF)
     return ~(total + (total >> 16)) & 0xFFFF
-header = struct.pack("!BBBBBBH", 0x21, router_id, 254, 1, 0, interval, 0)
-body = header + socket.inet_aton(vip) + bytes(8)
-body = body[:6] + struct.pack("!H", checksum(body)) + body[8:]
+body = struct.pack("!BBBBHH", 0x31, router_id, 254, 1, centiseconds, 0) + socket.inet_aton(vip)
+addresses = socket.inet_aton(source) + socket.inet_aton(target)
+pseudo = addresses + struct.pack("!BBH", 0, 112, len(body))
+body = body[:6] + struct.pack("!H", checksum(pseudo + body)) + body[8:]
 sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
 sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
 for _ in range(5):
@@ -130,8 +134,9 @@ def test_a_vrrp_advert_from_a_host_that_is_no_peer_lb_is_dropped():
     holder = vip_holder()
     before = counter(holder.name, "vrrp_refused")
     data = holder.data
-    on_host(first("apps")).check_output(
-        f"python3 -c '{FORGE}' {CLUSTER.vip} {holder.address} "
+    forger = CLUSTER.node(first("apps"))
+    on_host(forger.name).check_output(
+        f"python3 -c '{FORGE}' {CLUSTER.vip} {forger.address} {holder.address} "
         f"{data['keepalived_router_id']} {data['keepalived_advert_int']}"
     )
     deadline = time.monotonic() + 10

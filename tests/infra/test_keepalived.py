@@ -1,4 +1,5 @@
-"""keepalived as deployed: unicast adverts between the LBs only, and reloads that keep the VIP."""
+"""keepalived as deployed: unicast adverts between the LBs only, reloads that keep the VIP, and
+a healed LB that comes back as BACKUP."""
 
 from __future__ import annotations
 
@@ -61,3 +62,67 @@ def test_a_reload_keeps_the_vip_where_it_is():
         )
         assert "Entering MASTER STATE" not in journal, journal
         assert not holds_vip(CLUSTER, CLUSTER.node(other))
+
+
+def test_priorities_follow_inventory_order():
+    priorities = []
+    for name in names("lbs"):
+        config = on_host(name).file("/etc/keepalived/keepalived.conf").content_string
+        setting = next(line for line in config.splitlines() if line.split()[:1] == ["priority"])
+        priorities.append(int(setting.split()[1]))
+    assert priorities == sorted(priorities, reverse=True)
+    assert len(set(priorities)) == len(priorities)
+
+
+def vip_moved_from(holder: str, cause: str) -> str:
+    """The one LB holding the VIP once it has left holder, within 60 s; cause names the fault."""
+    deadline = time.monotonic() + 60
+    while True:
+        holders = [name for name in names("lbs") if holds_vip(CLUSTER, CLUSTER.node(name))]
+        if len(holders) == 1 and holders[0] != holder:
+            return holders[0]
+        assert time.monotonic() < deadline, f"{cause}: the VIP did not leave {holder}: {holders}"
+        time.sleep(0.5)
+
+
+def restart_keepalived_elsewhere(holder: str) -> str:
+    """Stop keepalived on the holder until the VIP has moved, start it again; the new holder."""
+    on_host(holder).check_output("systemctl stop keepalived")
+    new_holder = vip_moved_from(holder, "keepalived stopped")
+    on_host(holder).check_output("systemctl start keepalived")
+    return new_holder
+
+
+def test_a_healed_lb_comes_back_as_backup():
+    """nopreempt: the top-priority LB, back after an outage, must not take the VIP back (that
+    would cut every websocket a second time). Judged on the top-priority LB, the only one
+    that would preempt without it."""
+    top = names("lbs")[0]
+    holder = steady_vip_holder(quiet_s=5)
+    if holder != top:
+        holder = restart_keepalived_elsewhere(holder)
+        assert holder == top, "with two LBs, the VIP can only have gone to the other one"
+    # Its own clock; before the stop, after which only the start logs a BACKUP state.
+    since = on_host(top).check_output("date '+%Y-%m-%d %H:%M:%S'")
+    new_holder = restart_keepalived_elsewhere(top)
+    deadline = time.monotonic() + 60
+    while "Entering BACKUP STATE" not in on_host(top).check_output(
+        f"journalctl -u keepalived --since '{since}' -o cat"
+    ):
+        assert time.monotonic() < deadline, f"keepalived on {top} never became BACKUP"
+        time.sleep(0.5)
+    # Several advert intervals: a preempting LB would have taken the VIP by now.
+    time.sleep(6 * float(CLUSTER.node(top).data["keepalived_advert_int"]) + 2)
+    assert holds_vip(CLUSTER, CLUSTER.node(new_holder))
+    assert not holds_vip(CLUSTER, CLUSTER.node(top))
+
+
+def test_stopping_haproxy_on_the_holder_moves_the_vip():
+    """Only an LB whose HAProxy runs may hold the VIP (keepalived tracks its processes; in lab
+    containers a script looks)."""
+    holder = steady_vip_holder(quiet_s=5)
+    on_host(holder).check_output("systemctl stop haproxy")
+    try:
+        vip_moved_from(holder, "HAProxy stopped")
+    finally:
+        on_host(holder).check_output("systemctl start haproxy")

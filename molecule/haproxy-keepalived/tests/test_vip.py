@@ -26,9 +26,10 @@ def last_event() -> dict:
 
 def test_exactly_one_lb_holds_the_vip_and_the_expected_one():
     holders = [name for name in LBS if holds_vip(CLUSTER, CLUSTER.node(name))]
-    # Healthy: keepalived's priorities follow inventory order, so the first LB holds it.
-    expected = last_event().get("vip_holder", LBS[0])
-    assert holders == [expected]
+    assert len(holders) == 1, holders
+    # Healthy, either LB may hold it (nopreempt: whoever got it keeps it); after the side
+    # effect, the one it moved to.
+    assert holders[0] == last_event().get("vip_holder", holders[0])
 
 
 @pytest.mark.parametrize("lb", LBS)
