@@ -1,7 +1,7 @@
 """The cluster's invariants, checked over SSH on any kind of host.
 
-One VIP holder; one Redis master with every replica linked; every Sentinel naming that master
-and seeing all the others; every app backend UP on every HAProxy.
+One VIP holder; one Redis master with every replica linked; every Sentinel naming that master,
+seeing all the others and out of TILT mode; every app backend UP on every HAProxy.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .model import Cluster, Node
-from .probes import backend_states, holds_vip, redis_info, sentinel_view
+from .probes import backend_states, holds_vip, redis_info, sentinel_tilted, sentinel_view
 
 T = TypeVar("T")
 
@@ -49,6 +49,7 @@ def check(cluster: Cluster) -> Health:
         vip = ask_each(pool, lambda n: holds_vip(cluster, n), lbs)
         health.redis = ask_each(pool, lambda n: redis_info(cluster, n), redis_nodes)
         health.sentinels = ask_each(pool, lambda n: sentinel_view(cluster, n), redis_nodes)
+        tilted = ask_each(pool, lambda n: sentinel_tilted(cluster, n), redis_nodes)
         health.backends = ask_each(pool, lambda n: backend_states(cluster, n), lbs)
     health.vip_holders = [name for name, held in vip.items() if held]
     problems = health.problems
@@ -89,6 +90,12 @@ def check(cluster: Cluster) -> Health:
                 problems.append(
                     f"{name}: Sentinel sees {view.get('num-slaves')} replicas, want {others}"
                 )
+    for name, tilt in tilted.items():
+        if tilt:
+            problems.append(
+                f"{name}: Sentinel in TILT mode (stalled or its clock jumped; for 30 s it "
+                "starts no failover)"
+            )
     for lb, states in health.backends.items():
         for app in apps:
             state = states.get(app.name, "missing")

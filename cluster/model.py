@@ -78,6 +78,8 @@ class Cluster:
         self.probe_timeout_s: float = first["probe_timeout_s"]
         self.converge_timeout_s: float = first["drill_converge_timeout_s"]
         self.catch_up_timeout_s: float = first["drill_catch_up_timeout_s"]
+        self.drill_goals: dict[str, dict[str, float]] = first["drill_goals"]
+        self.drill_goal_slack: float = first["drill_goal_slack"]
         self.ssh_config = STATE / "ssh" / f"{self.inventory.stem}.config"
         ssh.write_config(self.ssh_config, self.nodes)
 

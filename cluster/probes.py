@@ -63,6 +63,14 @@ def sentinel_view(cluster: Cluster, node: Node) -> dict:
     return _pairs(result.stdout) if result.returncode == 0 else {}
 
 
+def sentinel_tilted(cluster: Cluster, node: Node) -> bool:
+    """Whether the host's Sentinel is in TILT mode: its clock jumped or it was stalled over 2 s,
+    and it acts on nothing for 30 s (no failover). False when it gave no answer (sentinel_view
+    tells that)."""
+    result = redis_cli(cluster, node, "info sentinel", sentinel=True)
+    return result.returncode == 0 and _fields(result.stdout).get("sentinel_tilt") == "1"
+
+
 def holds_vip(cluster: Cluster, node: Node) -> bool | None:
     """Whether the host holds the VIP; None when it could not be asked (powered off, or too
     slow to answer): falsy, like not holding it, but a drill's timeline tells the two apart."""

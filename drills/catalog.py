@@ -14,7 +14,7 @@ from cluster.errors import LabError
 from cluster.model import Cluster, Node
 from cluster.probes import backend_states, holds_vip, redis_role
 
-from . import faults, netcut
+from . import deploys, faults, netcut
 
 KILL_REDIS = "systemctl kill --signal=KILL redis-server; systemctl stop redis-server"
 # How long a drill keeps asking which host to break: emulated VMs under the drill's load can
@@ -147,6 +147,25 @@ def _rolling_restart(ctx: DrillContext) -> None:
             time.sleep(0.5)
 
 
+# What `deploy-under-load` changes: an app setting (every node restarts, drained first), a
+# Redis setting (replicas restart, then the master after a planned switch) and a HAProxy
+# setting (both LBs reload); its heal deploys the inventory as it is, which changes them back
+# the same way.
+CHANGED_BY_DEPLOY = {
+    "app_history_on_join": "49",
+    "redis_min_replicas_max_lag": "9",
+    "haproxy_timeout_tunnel": "59m",
+}
+
+
+def _deploy_changed_settings(ctx: DrillContext) -> None:
+    deploys.deploy(ctx.cluster, CHANGED_BY_DEPLOY)
+
+
+def _deploy_inventory_as_is(ctx: DrillContext) -> None:
+    deploys.deploy(ctx.cluster, {})
+
+
 def _nothing(ctx: DrillContext) -> None:
     return None
 
@@ -183,6 +202,11 @@ CATALOG = {
               _ensure_victim_app, hold_s=4),
         Drill("app-rolling-restart", "restart every app node, one at a time, waiting for UP",
               _rolling_restart, _nothing, hold_s=0),
+        Drill("deploy-under-load",
+              "deploy changed app, Redis and HAProxy settings (rolling), then the old ones",
+              _deploy_changed_settings, _deploy_inventory_as_is, hold_s=2),
+        Drill("soak", "nothing: steady load; a VIP move or a failover is a false alarm",
+              _nothing, _nothing, hold_s=0),
         Drill("sentinel-minority-loss", "stop one Sentinel, then kill the master",
               _lose_a_sentinel_then_the_master, _restore_sentinel_and_master, hold_s=8,
               majority_survives=True),

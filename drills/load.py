@@ -24,9 +24,20 @@ import aiohttp
 
 from datchat.protocol import stream_id_key
 
-BACKOFF_FIRST_S = 0.25
+# As the page does (static/connection.js): the first retry after a loss goes at once, with
+# jitter so a node's clients do not all land in the same millisecond, then backoff doubles.
+FIRST_RETRY_JITTER_S = 0.25
+BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 2.0
 RESEND_AFTER_S = 1.0
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds before the next connect, after this many failed ones in a row."""
+    if failures <= 1:
+        return random.random() * FIRST_RETRY_JITTER_S
+    backoff = min(BACKOFF_FIRST_S * 2 ** (failures - 2), BACKOFF_MAX_S)
+    return backoff * (0.5 + random.random() / 2)
 
 
 @dataclass
@@ -76,22 +87,22 @@ class DrillClient:
         answer_within_s: float,
     ) -> None:
         sender = asyncio.create_task(self._say_loop(stop_saying, stop))
-        backoff = BACKOFF_FIRST_S
+        failures = 0
         try:
             while not stop.is_set():
-                try:
+                with contextlib.suppress(
+                    aiohttp.ClientError, OSError, TimeoutError, ConnectionError
+                ):
                     await self._session(session, stop, answer_within_s)
-                    backoff = BACKOFF_FIRST_S
-                except (aiohttp.ClientError, OSError, TimeoutError, ConnectionError):
-                    pass
+                failures += 1
                 if self.connected:
+                    failures = 1
                     self.connected = False
                     if not stop.is_set():  # the end of the drill is not a disconnect
                         self.recorder.disconnects.append((self.index, self.recorder.now()))
                 if stop.is_set():
                     break
-                await asyncio.sleep(backoff * (0.5 + random.random() / 2))
-                backoff = min(backoff * 2, BACKOFF_MAX_S)
+                await asyncio.sleep(retry_delay(failures))
         finally:
             sender.cancel()
             if self.ws is not None:

@@ -39,9 +39,50 @@ def _percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+# The report's outage figures a drill goal may name, as the table words them.
+GOAL_FIGURES = {
+    "longest_no_ack_s": "longest window without an ack",
+    "first_ack_after_fault_s": "fault to first ack",
+    "all_clients_rejoined_after_s": "fault to every dropped client rejoined",
+}
+
+
+def check_goals(name: str, goals: dict[str, float]) -> None:
+    """A goal naming a figure the report does not have would never be judged: refuse it."""
+    for figure in goals:
+        if figure not in GOAL_FIGURES:
+            raise ValueError(
+                f"drill_goals[{name!r}] names {figure!r}; a goal names one of: "
+                + ", ".join(GOAL_FIGURES)
+            )
+
+
+def judge_goals(outage: dict, goals: dict[str, float], slack: float) -> list[dict]:
+    """Each goal beside its measured figure; `met` is the goal itself, `within_bound` the
+    verdict's looser slack x goal. A figure that could not be measured (a client never
+    rejoined) meets neither."""
+    judged = []
+    for figure, goal in goals.items():
+        measured = outage[figure]
+        bound = round(goal * slack, 2)
+        judged.append(
+            {
+                "figure": figure,
+                "goal_s": goal,
+                "measured_s": measured,
+                "met": measured is not None and measured <= goal,
+                "bound_s": bound,
+                "within_bound": measured is not None and measured <= bound,
+            }
+        )
+    return judged
+
+
 def build_report(
     *,
     drill: Drill,
+    goals: dict[str, float],
+    goal_slack: float,
     settings: dict,
     recorder: Recorder,
     load_clients: list[DrillClient],
@@ -63,9 +104,15 @@ def build_report(
 
     # A client is back when it has joined its room again after its last drop (the page shows
     # the conversation again then, whether or not anyone speaks).
+    drops_of = {
+        client.index: [
+            t for index, t in recorder.disconnects if index == client.index and t >= fault
+        ]
+        for client in load_clients
+    }
     rejoined_at = []
     for client in load_clients:
-        drops = [t for index, t in recorder.disconnects if index == client.index and t >= fault]
+        drops = drops_of[client.index]
         if not drops:
             continue
         back = [t for index, t, _ in recorder.rejoins if index == client.index and t > drops[-1]]
@@ -113,25 +160,33 @@ def build_report(
     }
     if drill.majority_survives:
         checks["acks resumed before the heal"] = resumed is not None and resumed < marks["heal"]
+    outage = {
+        "longest_no_ack_s": round(longest[1] - longest[0], 2),
+        "longest_no_ack_from_s": round(longest[0], 2),
+        "first_ack_after_fault_s": None
+        if first_ack_after_fault is None
+        else round(first_ack_after_fault, 2),
+        "all_clients_rejoined_after_s": None if all_rejoined is None else round(all_rejoined, 2),
+        "clients_disconnected": len(rejoined_at),
+        # How often the worst-hit client lost its connection after the fault: a deploy should
+        # cost each client one reconnect per restart of the node it was on, not a storm.
+        "most_reconnects_of_a_client": max(map(len, drops_of.values()), default=0),
+        "first_ack_of_a_message_sent_after_fault_s": None
+        if resumed is None
+        else round(resumed - fault, 2),
+    }
+    judged = judge_goals(outage, goals, goal_slack)
+    for goal in judged:
+        checks[f"{GOAL_FIGURES[goal['figure']]} within {goal['bound_s']:g} s"] = goal[
+            "within_bound"
+        ]
     return {
         "drill": drill.name,
         "breaks": drill.breaks,
         "settings": settings,
         "marks": {key: None if value is None else round(value, 2) for key, value in marks.items()},
-        "outage": {
-            "longest_no_ack_s": round(longest[1] - longest[0], 2),
-            "longest_no_ack_from_s": round(longest[0], 2),
-            "first_ack_after_fault_s": None
-            if first_ack_after_fault is None
-            else round(first_ack_after_fault, 2),
-            "all_clients_rejoined_after_s": None
-            if all_rejoined is None
-            else round(all_rejoined, 2),
-            "clients_disconnected": len(rejoined_at),
-            "first_ack_of_a_message_sent_after_fault_s": None
-            if resumed is None
-            else round(resumed - fault, 2),
-        },
+        "outage": outage,
+        "goals": judged,
         "traffic": {
             "sent": len(recorder.sent),
             "acked": len(acked),
@@ -200,15 +255,12 @@ def table(report: dict) -> str:
             f"{outage['longest_no_ack_s']} s (from {outage['longest_no_ack_from_s']} s)",
         ),
         ("fault to first ack", f"{outage['first_ack_after_fault_s']} s"),
+        *((f"goal: {GOAL_FIGURES[goal['figure']]}", _goal_line(goal)) for goal in report["goals"]),
         (
             "fault to first ack of a message sent after it",
             f"{outage['first_ack_of_a_message_sent_after_fault_s']} s",
         ),
-        (
-            "fault to every dropped client rejoined",
-            f"{outage['all_clients_rejoined_after_s']} s "
-            f"({outage['clients_disconnected']} clients dropped)",
-        ),
+        ("fault to every dropped client rejoined", _rejoined_line(outage)),
         (
             "sent / acked / delivered",
             f"{traffic['sent']} / {traffic['acked']} / {traffic['delivered']}",
@@ -236,3 +288,29 @@ def table(report: dict) -> str:
     ]
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def _rejoined_line(outage: dict) -> str:
+    if not outage["clients_disconnected"]:
+        return "no client dropped"
+    rejoined = outage["all_clients_rejoined_after_s"]
+    return (
+        f"{'not all rejoined' if rejoined is None else f'{rejoined} s'} "
+        f"({outage['clients_disconnected']} clients dropped, the worst "
+        f"{outage['most_reconnects_of_a_client']} times)"
+    )
+
+
+def _goal_line(goal: dict) -> str:
+    verdict = "met" if goal["met"] else f"MISSED (the verdict allows {goal['bound_s']:g} s)"
+    return f"at most {goal['goal_s']:g} s: {goal['measured_s']} s, {verdict}"
+
+
+def missed_goals(report: dict) -> list[str]:
+    """Every goal this drill missed, in words (the verdict may still pass: see drill_goal_slack)."""
+    return [
+        f"{report['drill']}: {GOAL_FIGURES[goal['figure']]} {goal['measured_s']} s, goal "
+        f"{goal['goal_s']:g} s"
+        for goal in report["goals"]
+        if not goal["met"]
+    ]

@@ -18,13 +18,15 @@ from cluster.probes import backend_states, holds_vip, redis_role
 
 from .catalog import CATALOG, DrillContext
 from .load import Recorder, make_clients, run_load
-from .report import build_report
+from .report import build_report, check_goals
 
 AFTER_CONVERGED_S = 3
 # Resends still on their way once every message is acked (or that wait gave up) land
 # (or fail) within this, before the rooms' histories are read.
 SETTLE_S = 2
 CONVERGE_PROGRESS_EVERY_S = 30
+# How long a drill waits for a whole cluster before it starts (a Sentinel's TILT lasts 30 s).
+WHOLE_BEFORE_DRILL_S = 60
 HISTORY_PAGE = 1000
 HISTORY_ATTEMPTS = 3
 
@@ -165,7 +167,23 @@ async def run_drill(
     if name not in CATALOG:
         raise LabError(f"no drill {name!r}; drills: {', '.join(CATALOG)}")
     drill = CATALOG[name]
+    goals = cluster.drill_goals.get(name, {})
+    try:
+        check_goals(name, goals)
+    except ValueError as error:
+        raise LabError(f"{cluster.inventory}: {error}") from None
+    # A drill measures a failure of a whole cluster. The one before may have left it healing,
+    # and all three Sentinels once entered TILT together as a drill began (a stall of the
+    # machine): for 30 s they would start no failover, whatever the drill broke.
     health = await asyncio.to_thread(check, cluster)
+    waiting_since = time.monotonic()
+    told: list[str] = []
+    while not health.ok and time.monotonic() - waiting_since < WHOLE_BEFORE_DRILL_S:
+        if health.problems != told:
+            told = health.problems
+            progress(f"{name}: waiting for a whole cluster first: " + "; ".join(told))
+        await asyncio.sleep(cluster.probe_every_s)
+        health = await asyncio.to_thread(check, cluster)
     if not health.ok:
         raise LabError("cluster is not healthy, not drilling:\n  " + "\n  ".join(health.problems))
     ctx = DrillContext(cluster)
@@ -224,6 +242,8 @@ async def run_drill(
     histories = await final_history(cluster, rooms_used, progress)
     return build_report(
         drill=drill,
+        goals=goals,
+        goal_slack=cluster.drill_goal_slack,
         settings={"clients": clients, "rate": rate, "rooms": rooms, "duration": duration},
         recorder=recorder,
         load_clients=load_clients,

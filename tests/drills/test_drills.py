@@ -13,10 +13,13 @@ import pytest
 
 from cluster.model import Cluster
 from cluster.paths import ROOT
+from cluster.probes import redis_cli
 from drills.catalog import CATALOG
 from drills.plot import plot
-from drills.report import public, table
+from drills.report import missed_goals, public, table
 from drills.runner import run_drill
+
+from .conftest import GOALS_MISSED
 
 pytestmark = [pytest.mark.drill, pytest.mark.timeout(300)]
 
@@ -45,6 +48,12 @@ VISIBLE = {
     "lb-haproxy-stop": vip_moved,
     "app-node-kill": lambda report: report["outage"]["clients_disconnected"] > 0,
     "app-rolling-restart": lambda report: report["outage"]["clients_disconnected"] == CLIENTS,
+    # Tuned for fast failover, the cluster must still not fail over on its own.
+    "soak": lambda report: not vip_moved(report) and not master_moved(report),
+    # Every client was on a node the deploy restarted, and the master was switched away.
+    "deploy-under-load": lambda report: (
+        report["outage"]["clients_disconnected"] == CLIENTS and master_moved(report)
+    ),
 }
 
 
@@ -62,7 +71,17 @@ async def test_drill_keeps_every_acked_message_and_heals(cluster, name):
     (REPORTS / f"{name}.json").write_text(json.dumps(public(report), indent=2))
     plot(report, REPORTS / f"{name}.png")
     print(table(report))
+    GOALS_MISSED.extend(missed_goals(report))
 
     assert report["verdict"]["checks"] == dict.fromkeys(report["verdict"]["checks"], True)
     assert report["traffic"]["acked"] > 0
     assert VISIBLE[name](report), f"{name} changed nothing visible"
+
+
+def test_after_deploy_under_load_every_redis_host_runs_the_inventorys_settings(cluster):
+    """The drill's last deploy switched the master away and restarted it: the settings its
+    old process appended to redis.conf (CONFIG REWRITE on demotion) must not shadow the
+    inventory's. Runs after the drills (file order)."""
+    for node in cluster.group("redis"):
+        answer = redis_cli(cluster, node, "config get min-replicas-max-lag").stdout.split()
+        assert answer[-1] == str(node.data["redis_min_replicas_max_lag"]), (node.name, answer)

@@ -12,7 +12,14 @@ import asyncio
 
 from aiohttp import web
 
-from drills.load import Recorder, make_clients, run_load
+from drills.load import (
+    BACKOFF_MAX_S,
+    FIRST_RETRY_JITTER_S,
+    Recorder,
+    make_clients,
+    retry_delay,
+    run_load,
+)
 
 ANSWER_WITHIN_S = 0.5
 
@@ -83,3 +90,13 @@ async def test_a_websocket_that_stops_answering_pings_is_dropped_and_rejoined(ai
     # The first connection was a real join, dropped (and counted) before the second came.
     assert recorder.rejoins[0][2] == "quiet1"
     assert len(recorder.disconnects) >= 1
+
+
+def test_first_retry_goes_at_once_then_backoff_doubles_to_its_cap():
+    firsts = [retry_delay(1) for _ in range(200)]
+    assert all(0 <= delay < FIRST_RETRY_JITTER_S for delay in firsts)
+    assert len(set(firsts)) > 100, "no jitter: a node's clients would all retry together"
+    # Each later delay is drawn from [backoff / 2, backoff], backoff doubling up to its cap.
+    assert all(0.25 <= retry_delay(2) <= 0.5 for _ in range(50))
+    assert all(0.5 <= retry_delay(3) <= 1.0 for _ in range(50))
+    assert all(BACKOFF_MAX_S / 2 <= retry_delay(20) <= BACKOFF_MAX_S for _ in range(50))

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import pytest
+
 from drills.catalog import CATALOG
 from drills.load import DrillClient, Recorder
-from drills.report import build_report
+from drills.report import build_report, check_goals, missed_goals, table
 
-MARKS = {"fault": 1.0, "fault_done": 1.1, "heal": 5.0, "converged": 6.0}
+MARKS = {
+    "fault": 1.0,
+    "fault_done": 1.1,
+    "heal": 5.0,
+    "converged": 6.0,
+    "stop": 7.0,
+    "all_acked": 7.1,
+    "caught_up": 7.2,
+}
 
 
-def report(stored: list[str], acked: list[str], delivered: list[str]) -> dict:
+def report(
+    stored: list[str],
+    acked: list[str],
+    delivered: list[str],
+    goals: dict | None = None,
+    disconnects: list[tuple[int, float]] = (),
+) -> dict:
     """Two clients in one room: the first said and had `acked` acked, both got `delivered`,
     the room's final history is `stored`."""
     recorder = Recorder()
     clients = [DrillClient(n, "ws://unused", "r0", 1.0, recorder) for n in (0, 1)]
+    recorder.disconnects.extend(disconnects)
     for n, stream_id in enumerate(acked):
         recorder.sent[f"c{n}"] = 0.5
         recorder.acks[f"c{n}"] = ("r0", stream_id, 0.6 + n)
@@ -23,6 +40,8 @@ def report(stored: list[str], acked: list[str], delivered: list[str]) -> dict:
             client.seen.add(stream_id)
     return build_report(
         drill=CATALOG["app-node-kill"],
+        goals=goals or {},
+        goal_slack=2.0,
         settings={},
         recorder=recorder,
         load_clients=clients,
@@ -55,3 +74,49 @@ def test_an_unacked_message_delivered_but_in_no_history_is_reported_not_failed()
     result = report(stored=["1-0"], acked=["1-0"], delivered=["1-0", "2-0"])
     assert result["verdict"]["passed"], result["verdict"]
     assert result["loss"]["delivered_missing_from_history"] == 1
+
+
+# Acks at 0.6, 1.6 and 2.6 s: the longest window without an ack is 1.0 s.
+IDS = ["1-0", "2-0", "3-0"]
+
+
+def test_a_missed_goal_within_the_slack_is_reported_and_passes():
+    result = report(IDS, IDS, IDS, goals={"longest_no_ack_s": 0.8})
+    (goal,) = result["goals"]
+    assert (goal["measured_s"], goal["met"], goal["within_bound"]) == (1.0, False, True)
+    assert result["verdict"]["passed"], result["verdict"]
+    assert missed_goals(result) == [
+        "app-node-kill: longest window without an ack 1.0 s, goal 0.8 s"
+    ]
+    assert "at most 0.8 s: 1.0 s, MISSED (the verdict allows 1.6 s)" in table(result)
+
+
+def test_a_figure_beyond_twice_its_goal_fails_the_verdict():
+    result = report(IDS, IDS, IDS, goals={"longest_no_ack_s": 0.4})
+    assert not result["verdict"]["checks"]["longest window without an ack within 0.8 s"]
+    assert not result["verdict"]["passed"]
+
+
+def test_a_met_goal_is_no_miss():
+    result = report(IDS, IDS, IDS, goals={"longest_no_ack_s": 1.5})
+    assert result["goals"][0]["met"]
+    assert missed_goals(result) == []
+
+
+def test_a_goal_on_a_figure_the_report_lacks_is_refused():
+    with pytest.raises(ValueError, match="drill_goals\\['soak'\\] names 'latency_s'"):
+        check_goals("soak", {"latency_s": 1.0})
+
+
+def test_the_worst_hit_clients_reconnects_after_the_fault_are_counted():
+    # Client 0 dropped once before the fault (not counted) and twice after it, client 1 once.
+    drops = [(0, 0.5), (0, 2.0), (1, 2.5), (0, 3.0)]
+    result = report(IDS, IDS, IDS, disconnects=drops)
+    assert result["outage"]["most_reconnects_of_a_client"] == 2
+    assert "the worst 2 times" in table(result)
+
+
+def test_a_drill_where_nobody_dropped_says_so_instead_of_a_missing_figure():
+    result = report(IDS, IDS, IDS)
+    assert result["outage"]["clients_disconnected"] == 0
+    assert "fault to every dropped client rejoined         no client dropped" in table(result)
