@@ -20,7 +20,8 @@ def _host(entry: dict) -> tuple[str, dict]:
         # the host, for the inventory checks.
         "ssh_hostname": ssh.get("hostname", entry["address"]),
         "ssh_port": ssh.get("port", 22),
-        "ssh_user": ssh.get("user", "vagrant"),
+        # Vagrant's provisioner gives root the VM's key (Vagrantfile): no sudo per command.
+        "ssh_user": "root",
         "keepalived_vip": _LAB["vip"],
         # What the drills use as the power switch: `virsh destroy` / `virsh start` of the domain.
         "vagrant_domain_prefix": _LAB["vm_name_prefix"],

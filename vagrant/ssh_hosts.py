@@ -1,5 +1,6 @@
 """Save how Vagrant reaches each VM (`vagrant ssh-config`) as .state/vagrant/ssh.json, which
-inventories/vagrant.py reads: pyinfra and the tests then SSH in exactly as `vagrant ssh` does."""
+inventories/vagrant.py reads: pyinfra and the tests then SSH to the address and port `vagrant ssh`
+uses, with the VM's own key, as root (the Vagrantfile gives root that key)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / ".state" / "vagrant" / "ssh.json"
 
 
-FIELDS = {"HostName": "hostname", "User": "user", "Port": "port", "IdentityFile": "identity_file"}
+FIELDS = {"HostName": "hostname", "Port": "port", "IdentityFile": "identity_file"}
 
 
 def parse(text: str) -> dict[str, dict]:

@@ -11,9 +11,8 @@ from pathlib import Path
 admin_ssh_networks = ["192.168.121.1/32", "192.168.56.1/32"]
 admin_http_networks = ["192.168.56.1/32"]
 
-# Vagrant's user, with passwordless sudo; Vagrant makes the hosts' keys and does not record
-# them (its own ssh-config says StrictHostKeyChecking no): nor do we.
-_sudo = True
+# Vagrant makes the hosts' keys and does not record them (its own ssh-config says
+# StrictHostKeyChecking no): nor do we.
 ssh_strict_host_key_checking = "no"
 ssh_known_hosts_file = "/dev/null"
 secrets_file = str(Path(__file__).resolve().parents[2] / ".state" / "vagrant" / "secrets.json")
