@@ -10,7 +10,7 @@ PYTEST := $(BIN)/pytest
 LAB := $(BIN)/datchat-lab
 INVENTORY ?= inventories/lab.py
 
-.PHONY: help setup host-packages venv unit labtest infra drills bench bench-profile molecule vagrant-host-packages vagrant-box-name vagrant-box vagrant vagrant-deploy vagrant-test vagrant-down lint format test run lab lab-down clean
+.PHONY: help setup host-packages venv unit labtest infra drills bench bench-joins bench-profile molecule vagrant-host-packages vagrant-box-name vagrant-box vagrant vagrant-deploy vagrant-test vagrant-down lint format test run lab lab-down clean
 
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
@@ -28,6 +28,7 @@ help:
 	@echo "make vagrant-down  vagrant destroy -f"
 	@echo "make molecule  Molecule scenarios: redis-sentinel, haproxy-keepalived, app, default"
 	@echo "make bench     fan-out benchmark: ours vs python-socketio (about 15 min)"
+	@echo "make bench-joins    reconnect storms: 2000 joins, and a node killed under 1000 clients"
 	@echo "make bench-profile  where our node spends its time under load (py-spy)"
 	@echo "make lint      ruff check + ruff format --check"
 
@@ -122,6 +123,9 @@ vagrant-down:
 
 bench: setup
 	$(BIN)/python -m bench.fanout
+
+bench-joins: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench.joins
 
 bench-profile: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench.profile
