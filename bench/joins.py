@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import signal
 import statistics
@@ -33,7 +34,7 @@ from .servers import Cluster
 IMPLEMENTATIONS = ("ours", "socketio")
 SEND_EVERY_S = 0.05
 KILL_AFTER_S = 1.0
-# Every client of the killed node must receive again within this, or the run fails.
+# A client of the killed node that has not received again by then counts as never (inf).
 RECEIVE_AGAIN_TIMEOUT_S = 60.0
 
 
@@ -147,13 +148,18 @@ async def node_kill(implementation: str, workdir: Path, args: argparse.Namespace
             await client.last_message.wait()
             received_after.append(time.monotonic() - killed_at)
 
-        async with asyncio.timeout(RECEIVE_AGAIN_TIMEOUT_S):
-            await asyncio.gather(*(rejoin(client) for client in moved))
+        rejoins = [asyncio.create_task(rejoin(client)) for client in moved]
+        await asyncio.wait(rejoins, timeout=RECEIVE_AGAIN_TIMEOUT_S)
+        for task in rejoins:
+            task.cancel()
         stop.set()
         await sending
+        # A client still waiting at the time-out counts as never (math.inf).
+        received_after += [math.inf] * (len(moved) - len(received_after))
         received_after.sort()
         return {
             "clients_moved": len(moved),
+            "received_again": sum(1 for after in received_after if after < math.inf),
             "all_receive_again_s": received_after[-1],
             "median_receive_again_s": statistics.median(received_after),
         }
@@ -181,8 +187,8 @@ async def run(args: argparse.Namespace) -> dict:
                     f"repeat {repeat + 1}/{args.repeats} {implementation:8}: "
                     f"{SCENARIOS[args.scenario].clients} joins {storm['joins_s']:.2f} s "
                     f"(nodes {storm['node_cpu_s']:.2f} CPU s, redis {storm['redis_cpu_s']:.2f}); "
-                    f"node kill: {kill['clients_moved']} clients all receive again "
-                    f"{kill['all_receive_again_s']:.2f} s after it",
+                    f"node kill: {kill['received_again']} of {kill['clients_moved']} clients "
+                    f"received again, the last {_seconds(kill['all_receive_again_s'])} s after it",
                     flush=True,
                 )
     medians = {
@@ -204,6 +210,10 @@ async def run(args: argparse.Namespace) -> dict:
     }
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.2f}" if math.isfinite(value) else f"> {RECEIVE_AGAIN_TIMEOUT_S:.0f}"
+
+
 def table(results: dict) -> str:
     medians = results["medians"]
     rows = [
@@ -221,8 +231,8 @@ def table(results: dict) -> str:
     ]
     for title, case, key in rows:
         ours, theirs = medians[case]["ours"][key], medians[case]["socketio"][key]
-        ratio = f"{ours / theirs:.2f}" if theirs else "-"
-        lines.append(f"| {title} | {ours:.2f} | {theirs:.2f} | {ratio} |")
+        ratio = f"{ours / theirs:.2f}" if theirs and math.isfinite(theirs) else "-"
+        lines.append(f"| {title} | {_seconds(ours)} | {_seconds(theirs)} | {ratio} |")
     return "\n".join(lines) + "\n"
 
 
