@@ -23,6 +23,7 @@ from .keys import (
     LISTENER,
     METRICS,
     PRESENCE,
+    PRESENCE_UPDATES,
     READINESS,
     SETTINGS,
 )
@@ -30,6 +31,7 @@ from .listener import Listener
 from .master_watch import watch_master
 from .metrics import Metrics
 from .presence import ALIVE_REFRESH_S, Presence
+from .presence_updates import PresenceUpdates
 from .readiness import Readiness
 from .redis_link import RedisLink
 from .websocket import websocket_handler
@@ -52,6 +54,7 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
     chat = settings.chat
     app[HISTORY] = History(link, chat.history_max, chat.ack_replicas, chat.ack_timeout_ms)
     presence = app[PRESENCE] = Presence(link, settings.node_name)
+    updates = app[PRESENCE_UPDATES] = PresenceUpdates(presence, app[HUB])
     listener = app[LISTENER] = Listener(app[HISTORY], presence, app[HUB], app[METRICS])
     tasks = [
         asyncio.create_task(listener.run(), name="listener"),
@@ -62,6 +65,7 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await updates.close()
     with contextlib.suppress(RedisError, OSError):
         await asyncio.wait_for(presence.forget(list(app[HUB].rooms)), 2)
     await link.close()

@@ -15,6 +15,7 @@ from .hub import Hub
 from .listener import Listener
 from .metrics import Metrics
 from .presence import Presence
+from .presence_updates import PresenceUpdates
 from .readiness import Readiness
 from .redis_link import RedisLink
 
@@ -25,6 +26,7 @@ HUB = web.AppKey("hub", Hub)
 LINK = web.AppKey("link", RedisLink)
 HISTORY = web.AppKey("history", History)
 PRESENCE = web.AppKey("presence", Presence)
+PRESENCE_UPDATES = web.AppKey("presence_updates", PresenceUpdates)
 LISTENER = web.AppKey("listener", Listener)
 DRAINING = web.AppKey("draining", asyncio.Event)
 READINESS = web.AppKey("readiness", Readiness)

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from .config import ChatSettings
 from .history import StoreError
 from .hub import Room
-from .keys import CHAT, HISTORY, HUB, LISTENER, METRICS, PRESENCE, SETTINGS
+from .keys import CHAT, HISTORY, HUB, LISTENER, METRICS, PRESENCE_UPDATES, SETTINGS
 from .protocol import (
     PONG,
     FrameError,
@@ -122,7 +122,7 @@ class ChatConnection:
         joined = joined_frame(frame.room, self.app[SETTINGS].node_name, history_frames, truncated)
         room.admit(self.session, frame.name, joined, seen)
         self.session.rooms[frame.room] = frame.name
-        await self._publish_presence(room)
+        self._presence_changed(room)
 
     async def say(self, frame: Say) -> None:
         name = self.session.rooms.get(frame.room)
@@ -143,7 +143,7 @@ class ChatConnection:
         room = self.app[HUB].rooms.get(room_name)
         if room is not None:
             room.remove(self.session)
-            await self._publish_presence(room)
+            self._presence_changed(room)
             self._forget_room_if_empty(room)
 
     async def leave_all(self) -> None:
@@ -151,11 +151,8 @@ class ChatConnection:
             with contextlib.suppress(FrameError):
                 await self.leave(room_name)
 
-    async def _publish_presence(self, room: Room) -> None:
-        try:
-            await self.app[PRESENCE].publish(room.name, room.names())
-        except (RedisError, OSError) as error:  # best effort: chat goes on without presence
-            log.info("presence update for %s failed: %s", room.name, error)
+    def _presence_changed(self, room: Room) -> None:
+        self.app[PRESENCE_UPDATES].changed(room.name)
 
     def _forget_room_if_empty(self, room: Room) -> None:
         if self.app[HUB].discard_if_empty(room):

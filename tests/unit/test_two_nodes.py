@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from datchat.keys import HUB
+from datchat.presence_updates import MIN_INTERVAL_S
 
 # For tests that say more than the default burst allows; rate limiting has its own tests.
 UNLIMITED = {"rate_per_sec": 1e6, "rate_burst": 1_000_000}
@@ -137,6 +138,28 @@ async def test_presence_drops_a_disconnected_client(make_node):
     await bob.ws.close()
 
     await alice.expect("presence", members=["alice"])
+
+
+async def test_a_burst_of_joins_sends_few_member_lists_and_the_last_names_everyone(make_node):
+    # Each join used to publish the whole member list: 40 joiners cost a watcher 40 frames.
+    node1, node2 = await make_node("app1"), await make_node("app2")
+    watcher = await node1.connect()
+    await watcher.join("lobby", "watcher")
+    await watcher.expect("presence", members=["watcher"])
+    joiners = [await (node1 if i % 2 else node2).connect() for i in range(40)]
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(c.join("lobby", f"user{i:02}") for i, c in enumerate(joiners)))
+    joining_s = asyncio.get_running_loop().time() - started
+    everyone = sorted(["watcher", *(f"user{i:02}" for i in range(40))])
+
+    await watcher.drain(quiet=1.0)  # longer than presence_updates.MIN_INTERVAL_S
+    lists = [frame["members"] for frame in watcher.inbox if frame["type"] == "presence"]
+    # Each node publishes at once, then at most once per interval while joins go on, then once
+    # more; the last list names everyone.
+    assert lists, "no member list after the joins"
+    assert lists[-1] == everyone, lists
+    per_node = joining_s / MIN_INTERVAL_S + 2
+    assert len(lists) <= 2 * per_node, (len(lists), joining_s)
 
 
 async def test_leave_stops_delivery(make_node):
