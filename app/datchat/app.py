@@ -65,9 +65,9 @@ async def redis_context(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    await updates.close()
+    unsent = await updates.close()
     with contextlib.suppress(RedisError, OSError):
-        await asyncio.wait_for(presence.forget(list(app[HUB].rooms)), 2)
+        await asyncio.wait_for(presence.forget(sorted(unsent | set(app[HUB].rooms))), 2)
     await link.close()
 
 

@@ -64,8 +64,12 @@ class PresenceUpdates:
         finally:
             self.in_flight.discard(room_name)
 
-    async def close(self) -> None:
-        """Stop what is pending: on shutdown, Presence.forget says the node's rooms are empty."""
+    async def close(self) -> set[str]:
+        """On shutdown: stop what is pending and return the rooms it was for, which
+        Presence.forget then empties (their last members have left, so the hub no longer
+        lists them, but other nodes still show this node's names there)."""
+        unsent = set(self.in_flight)
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        return unsent

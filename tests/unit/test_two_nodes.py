@@ -162,6 +162,19 @@ async def test_a_burst_of_joins_sends_few_member_lists_and_the_last_names_everyo
     assert len(lists) <= 2 * per_node, (len(lists), joining_s)
 
 
+async def test_a_node_shut_down_takes_its_names_out_of_presence_at_once(make_node):
+    node1, node2 = await make_node("app1"), await make_node("app2")
+    alice, bob = await node1.connect(), await node2.connect()
+    await alice.join("lobby", "alice")
+    await bob.join("lobby", "bob")
+    await bob.expect("presence", members=["alice", "bob"])
+
+    await node1.client.close()  # a graceful shutdown: websockets closed, presence forgotten
+
+    # Not after the liveness key's 15 s: the shutdown itself says so.
+    await bob.expect("presence", timeout=5, members=["bob"])
+
+
 async def test_leave_stops_delivery(make_node):
     node = await make_node("app1")
     alice, bob = await node.connect(), await node.connect()
