@@ -39,18 +39,18 @@ RECEIVE_AGAIN_TIMEOUT_S = 60.0
 
 
 class TimedClient(Client):
-    """A load client that also notes when it last saw a chat message."""
+    """A load client that also says when it has received a chat message (a fresh client: live)."""
 
-    __slots__ = ("last_message",)
+    __slots__ = ("got_message",)
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
-        self.last_message: asyncio.Event = asyncio.Event()
+        self.got_message: asyncio.Event = asyncio.Event()
 
     def on_text(self, frame: bytes) -> None:
         super().on_text(frame)
         if frame.startswith(self.dialect.message_prefix):
-            self.last_message.set()
+            self.got_message.set()
 
 
 def make_clients(implementation: str, clients: int, rooms: int) -> list[TimedClient]:
@@ -144,8 +144,7 @@ async def node_kill(implementation: str, workdir: Path, args: argparse.Namespace
         async def rejoin(client: TimedClient) -> None:
             async with gate:
                 await client.connect(survivor, stalled=False)
-            client.last_message.clear()  # history in the join answer is not a live message
-            await client.last_message.wait()
+            await client.got_message.wait()
             received_after.append(time.monotonic() - killed_at)
 
         rejoins = [asyncio.create_task(rejoin(client)) for client in moved]
