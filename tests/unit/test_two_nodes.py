@@ -116,24 +116,31 @@ async def test_a_connection_can_be_in_several_rooms(make_node):
     assert [m["room"] for m in bob.messages()] == ["blue"]
 
 
-async def test_presence_lists_members_on_every_node(make_node):
+async def alice_on_app1_and_bob_on_app2_in_the_lobby(make_node):
+    """(app1's node, alice, bob) once both have been told the lobby holds the two of them.
+
+    The lists each was sent before that are thrown away: a later expect of ["alice"] must
+    not be met by the list alice got when she was alone.
+    """
     node1, node2 = await make_node("app1"), await make_node("app2")
     alice, bob = await node1.connect(), await node2.connect()
     await alice.join("lobby", "alice")
     await bob.join("lobby", "bob")
+    for client in (alice, bob):
+        assert (await client.expect("presence", members=["alice", "bob"]))["room"] == "lobby"
+        client.inbox = [frame for frame in client.inbox if frame["type"] != "presence"]
+    return node1, alice, bob
 
-    assert (await alice.expect("presence", members=["alice", "bob"]))["room"] == "lobby"
+
+async def test_presence_lists_members_on_every_node(make_node):
+    _, alice, bob = await alice_on_app1_and_bob_on_app2_in_the_lobby(make_node)
 
     await bob.send({"type": "leave", "room": "lobby"})
     await alice.expect("presence", members=["alice"])
 
 
 async def test_presence_drops_a_disconnected_client(make_node):
-    node1, node2 = await make_node("app1"), await make_node("app2")
-    alice, bob = await node1.connect(), await node2.connect()
-    await alice.join("lobby", "alice")
-    await bob.join("lobby", "bob")
-    await alice.expect("presence", members=["alice", "bob"])
+    _, alice, bob = await alice_on_app1_and_bob_on_app2_in_the_lobby(make_node)
 
     await bob.ws.close()
 
@@ -163,11 +170,7 @@ async def test_a_burst_of_joins_sends_few_member_lists_and_the_last_names_everyo
 
 
 async def test_a_node_shut_down_takes_its_names_out_of_presence_at_once(make_node):
-    node1, node2 = await make_node("app1"), await make_node("app2")
-    alice, bob = await node1.connect(), await node2.connect()
-    await alice.join("lobby", "alice")
-    await bob.join("lobby", "bob")
-    await bob.expect("presence", members=["alice", "bob"])
+    node1, _, bob = await alice_on_app1_and_bob_on_app2_in_the_lobby(make_node)
 
     await node1.client.close()  # a graceful shutdown: websockets closed, presence forgotten
 
