@@ -12,8 +12,6 @@ nothing else changed on it.
 
 from __future__ import annotations
 
-import time
-
 from pyinfra import host, inventory
 from pyinfra.api import Host
 from pyinfra.api.exceptions import DeployError
@@ -22,6 +20,7 @@ from pyinfra.facts.systemd import SystemdStatus
 from pyinfra.operations import python
 
 from deploy.defaults import HAPROXY_ADMIN_SOCKET, HAPROXY_BACKEND, setting
+from deploy.polling import poll_until
 from deploy.remote_commands import run_checked, run_on
 
 # HAProxy's operational state "running" in `show servers state` (SRV_ST_RUNNING).
@@ -86,19 +85,22 @@ def _running_on(lb: Host) -> bool:
 def _wait_until_ready(service: str, lbs: list[Host], timeout_s: float) -> None:
     url = f"http://{host.data.private_address}:{setting(host, 'app_port')}/readyz"
     probe = f"python3 -c '{READY_PROBE}' {url}"
-    deadline = time.monotonic() + timeout_s
-    waiting_for = [f"{url} to answer 200"]
-    while time.monotonic() < deadline:
-        if run_on(host, probe)[0]:
-            waiting_for = [lb.name for lb in lbs if not _running_on(lb)]
-            if not waiting_for:
-                return
-            waiting_for = [f"HAProxy on {', '.join(waiting_for)} to see it UP"]
-        time.sleep(POLL_S)
+    waiting_for = f"{url} to answer 200"
+
+    def ready() -> bool:
+        nonlocal waiting_for
+        if not run_on(host, probe)[0]:
+            return False
+        not_up = [lb.name for lb in lbs if not _running_on(lb)]
+        waiting_for = f"HAProxy on {', '.join(not_up)} to see it UP"
+        return not not_up
+
+    if poll_until(ready, timeout_s, POLL_S) is not None:
+        return
     _, journal = run_on(host, f"journalctl -u {service} -n 5 --no-pager -o cat")
     raise DeployError(
         f"host {host.name}: {service} not ready {timeout_s:.0f} s after its restart (waited for "
-        f"{waiting_for[0]}); it stays drained, the other nodes keep serving, the deploy stops "
+        f"{waiting_for}); it stays drained, the other nodes keep serving, the deploy stops "
         f"here. Its last log lines:\n{journal}"
     )
 
