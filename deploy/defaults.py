@@ -80,6 +80,9 @@ SENTINEL_DEFAULTS: dict[str, Any] = {
 }
 
 APP_DEFAULTS: dict[str, Any] = {
+    # The app's source tree the wheel is built from, on the control machine; empty: app/ of
+    # this checkout. deploy-under-load ships a changed version this way.
+    "app_source": "",
     # The port the chat listens on, on the host's private address; HAProxy's backends use it.
     "app_port": 8080,
     # Messages a room's stream keeps (approximately): the gap a reconnecting client can get.

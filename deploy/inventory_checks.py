@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 from pyinfra.api.exceptions import DeployError
@@ -101,6 +102,13 @@ def check_inventory(inventory) -> None:
                         f"host {member.name}: {key} {wanted} is more than the {replicas} "
                         f"replica(s) group redis has"
                     )
+    for member in inventory.get_group("apps", []):
+        source = setting(member, "app_source")
+        if source and not (Path(source) / "pyproject.toml").is_file():
+            raise DeployError(
+                f"host {member.name}: app_source {source!r} is not the app's source tree "
+                "(a directory with pyproject.toml and datchat/)"
+            )
     for lb in inventory.get_group("lbs", []):
         vip = lb.data.get("keepalived_vip")
         if not vip:

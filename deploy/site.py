@@ -13,6 +13,7 @@ from deploy import apps, base, firewall, haproxy, keepalived, redis
 from deploy.defaults import setting
 from deploy.inventory_checks import check_inventory
 from deploy.secrets import load_secrets
+from deploy.wheelhouse import APP as APP_SOURCE
 from deploy.wheelhouse import build_wheelhouse
 
 check_inventory(inventory)
@@ -27,7 +28,9 @@ if "redis" in host.groups:
     redis.install_redis(secrets=secrets)
 if "apps" in host.groups:
     wheelhouse = build_wheelhouse(
-        setting(host, "app_python_version"), setting(host, "app_wheel_platforms")
+        setting(host, "app_python_version"),
+        setting(host, "app_wheel_platforms"),
+        Path(setting(host, "app_source") or APP_SOURCE),
     )
     apps.install_app(secrets=secrets, wheelhouse=wheelhouse)
 if "lbs" in host.groups:

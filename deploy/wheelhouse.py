@@ -28,40 +28,40 @@ APP = ROOT / "app"
 WHEELHOUSES = ROOT / ".state" / "wheelhouse"
 
 
-def _package_files() -> list[Path]:
+def package_files(source: Path) -> list[Path]:
     """What the wheel is made of: the metadata and the package, without build leftovers.
 
     app/deploy/ is left out on purpose: its templates are rendered by the deploy, not shipped
     in the wheel, so a change there must not rebuild the wheelhouse.
     """
-    files = [APP / "pyproject.toml"]
-    for path in sorted((APP / "datchat").rglob("*")):
-        parts = path.relative_to(APP).parts
+    files = [source / "pyproject.toml"]
+    for path in sorted((source / "datchat").rglob("*")):
+        parts = path.relative_to(source).parts
         leftover = any(p in ("__pycache__", "build") or p.endswith(".egg-info") for p in parts)
         if path.is_file() and not leftover and path.suffix != ".pyc":
             files.append(path)
     return files
 
 
-def source_hash() -> str:
+def source_hash(source: Path) -> str:
     digest = hashlib.sha256()
-    for path in _package_files():
-        digest.update(str(path.relative_to(APP)).encode())
+    for path in package_files(source):
+        digest.update(str(path.relative_to(source)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
-def _build_app_wheel(target: Path, pip: list[str], env: dict[str, str]) -> None:
+def _build_app_wheel(source: Path, target: Path, pip: list[str], env: dict[str, str]) -> None:
     """The app's wheel, built from a copy of exactly the hashed files: setuptools would add
     whatever an earlier build left in app/build/ to the wheel."""
     with tempfile.TemporaryDirectory(prefix="datchat-wheel-") as scratch:
-        source = Path(scratch) / "app"
-        for path in _package_files():
-            copy = source / path.relative_to(APP)
+        copied = Path(scratch) / "app"
+        for path in package_files(source):
+            copy = copied / path.relative_to(source)
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, copy)
         subprocess.run(
-            [*pip, "wheel", "--no-deps", "-w", str(target), str(source)], check=True, env=env
+            [*pip, "wheel", "--no-deps", "-w", str(target), str(copied)], check=True, env=env
         )
 
 
@@ -114,13 +114,15 @@ def _unmet(wheelhouse: Path, environment: dict[str, str]) -> list[str]:
     return sorted(unmet)
 
 
-def build_wheelhouse(python_version: str, platforms: list[str]) -> Path:
+def build_wheelhouse(python_version: str, platforms: list[str], source: Path = APP) -> Path:
+    """`source`: the app's source tree (app/ of this checkout unless the inventory names
+    another, a release's, say)."""
     with _build_lock:
-        return _build(python_version, platforms)
+        return _build(python_version, platforms, source)
 
 
-def _build(python_version: str, platforms: list[str]) -> Path:
-    key = f"{source_hash()}-py{python_version}-{'+'.join(platforms)}"
+def _build(python_version: str, platforms: list[str], source: Path) -> Path:
+    key = f"{source_hash(source)}-py{python_version}-{'+'.join(platforms)}"
     target = WHEELHOUSES / hashlib.sha256(key.encode()).hexdigest()[:16]
     if (target / ".complete").exists():
         return target
@@ -129,8 +131,8 @@ def _build(python_version: str, platforms: list[str]) -> Path:
         stale.unlink()
     env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}  # reproducible wheel timestamps
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    _build_app_wheel(target, pip, env)
-    requirements = tomllib.loads((APP / "pyproject.toml").read_text())["project"]["dependencies"]
+    _build_app_wheel(source, target, pip, env)
+    requirements = tomllib.loads((source / "pyproject.toml").read_text())["project"]["dependencies"]
     constraints = target / "constraints.txt"
     constraints.write_text("\n".join(_pins()) + "\n")
     platform_args = [arg for platform in platforms for arg in ("--platform", platform)]

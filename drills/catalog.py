@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from cluster.errors import LabError
 from cluster.model import Cluster, Node
 from cluster.probes import backend_states, holds_vip, redis_role
+from deploy.apps import VENV
 
 from . import deploys, faults, netcut
 
 KILL_REDIS = "systemctl kill --signal=KILL redis-server; systemctl stop redis-server"
+INSTALLED_APP_VERSION = (
+    f"{VENV}/bin/python -c 'import importlib.metadata as m; print(m.version(\"datchat\"))'"
+)
 # How long a drill keeps asking which host to break: emulated VMs under the drill's load can
 # miss a probe's timeout (seen in CI: "no LB holds the VIP" seconds after one did).
 VICTIM_PATIENCE_S = 60
@@ -71,6 +75,11 @@ class Drill:
     # The fault leaves a working majority (a Sentinel quorum and a replica to promote), so the
     # chat must ack again before the heal, not only after it.
     majority_survives: bool = False
+    # How often inject() and heal() restart each app node, and reload the LBs, between them:
+    # a client may reconnect once per restart of the node it is on and once per reload, more
+    # is a reconnect storm (0: the drill restarts nothing on purpose, no such check).
+    node_restarts: int = 0
+    lb_reloads: int = 0
 
 
 def _kill_master(ctx: DrillContext) -> None:
@@ -147,10 +156,10 @@ def _rolling_restart(ctx: DrillContext) -> None:
             time.sleep(0.5)
 
 
-# What `deploy-under-load` changes: an app setting (every node restarts, drained first), a
-# Redis setting (replicas restart, then the master after a planned switch) and a HAProxy
-# setting (both LBs reload); its heal deploys the inventory as it is, which changes them back
-# the same way.
+# What `deploy-under-load` changes besides a new app version (a changed wheel): an app setting
+# (every node restarts, drained first, once for both), a Redis setting (replicas restart, then
+# the master after a planned switch) and a HAProxy setting (both LBs reload); its heal deploys
+# the inventory as it is, which changes them back the same way.
 CHANGED_BY_DEPLOY = {
     "app_history_on_join": "49",
     "redis_min_replicas_max_lag": "9",
@@ -159,7 +168,12 @@ CHANGED_BY_DEPLOY = {
 
 
 def _deploy_changed_settings(ctx: DrillContext) -> None:
-    deploys.deploy(ctx.cluster, CHANGED_BY_DEPLOY)
+    source, version = deploys.changed_app_source()
+    deploys.deploy(ctx.cluster, {**CHANGED_BY_DEPLOY, "app_source": str(source)})
+    for app in ctx.cluster.group("apps"):
+        running = ctx.sh(app, INSTALLED_APP_VERSION).strip()
+        if running != version:
+            raise LabError(f"{app.name} runs datchat {running} after the deploy, not {version}")
 
 
 def _deploy_inventory_as_is(ctx: DrillContext) -> None:
@@ -204,7 +218,8 @@ CATALOG = {
               _rolling_restart, _nothing, hold_s=0),
         Drill("deploy-under-load",
               "deploy changed app, Redis and HAProxy settings (rolling), then the old ones",
-              _deploy_changed_settings, _deploy_inventory_as_is, hold_s=2),
+              _deploy_changed_settings, _deploy_inventory_as_is, hold_s=2,
+              node_restarts=2, lb_reloads=2),
         Drill("soak", "nothing: steady load; a VIP move or a failover is a false alarm",
               _nothing, _nothing, hold_s=0),
         Drill("sentinel-minority-loss", "stop one Sentinel, then kill the master",

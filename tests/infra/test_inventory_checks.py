@@ -119,6 +119,18 @@ REDIS1 = CLUSTER.group("redis")[0]
             id="bool-is-not-int",
         ),
         pytest.param(
+            {
+                "apps": [
+                    host_entry(node.name, node.address, app_source="/nonexistent/app")
+                    for node in CLUSTER.group("apps")
+                ],
+                "redis": REDIS,
+            },
+            f"host {CLUSTER.group('apps')[0].name}: app_source '/nonexistent/app' is not the "
+            "app's source tree",
+            id="app-source-not-a-tree",
+        ),
+        pytest.param(
             {"lbs": [lb(LB, CLUSTER.vip, admin_ssh_networks=[])], "apps": APPS, "redis": REDIS},
             f"host {LB}: admin_ssh_networks is empty, so the firewall would admit SSH from nowhere",
             id="no-admin-network",
