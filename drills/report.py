@@ -57,6 +57,20 @@ def check_goals(name: str, goals: dict[str, float]) -> None:
             )
 
 
+def _reconnects_beyond_node_restarts(
+    recorder: Recorder, client: int, drops: list[float], restarts_per_node: int
+) -> int:
+    """A client's drops beyond one per restart of the node it was on at the time (the node
+    it had joined last before the drop)."""
+    joins = [(t, node) for index, t, node in recorder.rejoins if index == client]
+    drops_on: dict[str, int] = {}
+    for drop in drops:
+        on = [node for t, node in joins if t < drop]
+        node = on[-1] if on else "?"
+        drops_on[node] = drops_on.get(node, 0) + 1
+    return sum(max(0, count - restarts_per_node) for count in drops_on.values())
+
+
 def judge_goals(outage: dict, goals: dict[str, float], slack: float) -> list[dict]:
     """Each goal beside its measured figure; `met` is the goal itself, `within_bound` the
     verdict's looser slack x goal. A figure that could not be measured (a client never
@@ -160,6 +174,16 @@ def build_report(
     }
     if drill.majority_survives:
         checks["acks resumed before the heal"] = resumed is not None and resumed < marks["heal"]
+    if drill.node_restarts:
+        checks[
+            "each client reconnected at most once per restart of its node, plus once per LB reload"
+        ] = all(
+            _reconnects_beyond_node_restarts(
+                recorder, client.index, drops_of[client.index], drill.node_restarts
+            )
+            <= drill.lb_reloads
+            for client in load_clients
+        )
     outage = {
         "longest_no_ack_s": round(longest[1] - longest[0], 2),
         "longest_no_ack_from_s": round(longest[0], 2),

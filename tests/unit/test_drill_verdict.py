@@ -25,12 +25,15 @@ def report(
     delivered: list[str],
     goals: dict | None = None,
     disconnects: list[tuple[int, float]] = (),
+    rejoins: list[tuple[int, float, str]] = (),
+    drill: str = "app-node-kill",
 ) -> dict:
     """Two clients in one room: the first said and had `acked` acked, both got `delivered`,
     the room's final history is `stored`."""
     recorder = Recorder()
     clients = [DrillClient(n, "ws://unused", "r0", 1.0, recorder) for n in (0, 1)]
     recorder.disconnects.extend(disconnects)
+    recorder.rejoins.extend(rejoins)
     for n, stream_id in enumerate(acked):
         recorder.sent[f"c{n}"] = 0.5
         recorder.acks[f"c{n}"] = ("r0", stream_id, 0.6 + n)
@@ -39,7 +42,7 @@ def report(
             recorder.deliveries[client.index].append((stream_id, 0.7, 0.01))
             client.seen.add(stream_id)
     return build_report(
-        drill=CATALOG["app-node-kill"],
+        drill=CATALOG[drill],
         goals=goals or {},
         goal_slack=2.0,
         settings={},
@@ -120,3 +123,39 @@ def test_a_drill_where_nobody_dropped_says_so_instead_of_a_missing_figure():
     result = report(IDS, IDS, IDS)
     assert result["outage"]["clients_disconnected"] == 0
     assert "fault to every dropped client rejoined         no client dropped" in table(result)
+
+
+RECONNECTS = "each client reconnected at most once per restart of its node, plus once per LB reload"
+
+
+def deploy_under_load_with_drops(drops_on: list[str]) -> dict:
+    """Client 0 joined on app1 before the fault, then dropped from each node named in turn
+    and rejoined on the other."""
+    other = {"app1": "app2", "app2": "app1"}
+    rejoins, disconnects = [(0, 0.2, "app1")], []
+    for n, node in enumerate(drops_on):
+        t = 1.5 + n * 0.2
+        disconnects.append((0, t))
+        rejoins.append((0, t + 0.1, other[node]))
+    return report(
+        IDS, IDS, IDS, disconnects=disconnects, rejoins=rejoins, drill="deploy-under-load"
+    )
+
+
+def test_a_client_may_reconnect_once_per_restart_of_its_node_and_once_per_lb_reload():
+    # deploy-under-load restarts each node twice and reloads the LBs twice: app1 3 times is
+    # one reload's worth more.
+    result = deploy_under_load_with_drops(["app1", "app2", "app1", "app2", "app1"])
+    assert result["verdict"]["checks"][RECONNECTS]
+
+
+def test_a_reconnect_storm_on_one_node_fails_the_verdict():
+    result = deploy_under_load_with_drops(
+        ["app1", "app2", "app1", "app2", "app1", "app2", "app1", "app2", "app1"]
+    )
+    assert not result["verdict"]["checks"][RECONNECTS]
+    assert not result["verdict"]["passed"]
+
+
+def test_drills_that_restart_nothing_on_purpose_do_not_count_reconnects_against_it():
+    assert RECONNECTS not in report(IDS, IDS, IDS)["verdict"]["checks"]
