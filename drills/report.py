@@ -6,29 +6,54 @@ import itertools
 import statistics
 from typing import TYPE_CHECKING
 
+from .observer import BACKENDS, ROLE, VIP, Observation
+
 if TYPE_CHECKING:
     from .catalog import Drill
     from .load import DrillClient, Recorder
 
 
-def _events(samples, key) -> list[dict]:
+def _views(observations: list[Observation]) -> list[tuple[float, dict[str, list[str]]]]:
+    """After each answer, the cluster as the latest answer of every host shows it."""
+    latest: dict[tuple[str, str], object] = {}
+    views = []
+    for seen in observations:
+        if seen.kind == BACKENDS:
+            continue
+        latest[(seen.host, seen.kind)] = seen.answer
+        views.append(
+            (
+                seen.t,
+                {
+                    "vip_holders": sorted(h for (h, k), a in latest.items() if k == VIP and a),
+                    "masters": sorted(
+                        h for (h, k), a in latest.items() if k == ROLE and a == "master"
+                    ),
+                    "silent": sorted({h for (h, _), a in latest.items() if a is None}),
+                },
+            )
+        )
+    return views
+
+
+def _events(views: list[tuple[float, dict[str, list[str]]]], key: str) -> list[dict]:
     events, previous = [], None
-    for sample in samples:
-        value = getattr(sample, key)
-        if value != previous:
-            events.append({"t": round(sample.t, 2), key: value})
-            previous = value
+    for t, view in views:
+        if view[key] != previous:
+            events.append({"t": round(t, 2), key: view[key]})
+            previous = view[key]
     return events
 
 
-def _backend_events(samples) -> list[dict]:
+def _backend_events(observations: list[Observation]) -> list[dict]:
     events, previous = [], {}
-    for sample in samples:
-        for lb, states in sample.backends.items():
-            for app, state in states.items():
-                if previous.get((lb, app)) not in (None, state):
-                    events.append({"t": round(sample.t, 2), "lb": lb, "app": app, "state": state})
-                previous[(lb, app)] = state
+    for seen in observations:
+        if seen.kind != BACKENDS or seen.answer is None:
+            continue
+        for app, state in seen.answer.items():
+            if previous.get((seen.host, app)) not in (None, state):
+                events.append({"t": round(seen.t, 2), "lb": seen.host, "app": app, "state": state})
+            previous[(seen.host, app)] = state
     return events
 
 
@@ -102,7 +127,7 @@ def build_report(
     load_clients: list[DrillClient],
     due: dict[str, list[str]],
     histories: dict[str, list[str]],
-    samples: list,
+    observations: list[Observation],
     marks: dict,
     problems_at_end: list[str],
 ) -> dict:
@@ -204,6 +229,7 @@ def build_report(
         checks[f"{GOAL_FIGURES[goal['figure']]} within {goal['bound_s']:g} s"] = goal[
             "within_bound"
         ]
+    views = _views(observations)
     return {
         "drill": drill.name,
         "breaks": drill.breaks,
@@ -234,10 +260,10 @@ def build_report(
             "missed_deliveries": missed,
         },
         "infrastructure": {
-            "vip": _events(samples, "vip_holders"),
-            "redis_master": _events(samples, "masters"),
-            "silent": _events(samples, "silent"),
-            "backends": _backend_events(samples),
+            "vip": _events(views, "vip_holders"),
+            "redis_master": _events(views, "masters"),
+            "silent": _events(views, "silent"),
+            "backends": _backend_events(observations),
         },
         "verdict": {"passed": all(checks.values()), "checks": checks, "problems": problems_at_end},
         "_timeline": {
@@ -245,7 +271,11 @@ def build_report(
             "deliveries": sorted(
                 (t, lat) for deliveries in recorder.deliveries.values() for _, t, lat in deliveries
             ),
-            "samples": [(s.t, s.vip_holders, s.masters) for s in samples],
+            "observations": [
+                (seen.t, seen.host, seen.kind, seen.answer)
+                for seen in observations
+                if seen.kind != BACKENDS
+            ],
         },
     }
 

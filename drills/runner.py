@@ -6,18 +6,16 @@ import asyncio
 import subprocess
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import aiohttp
 
 from cluster.errors import LabError
-from cluster.health import ask_each, check
+from cluster.health import check
 from cluster.model import Cluster
-from cluster.probes import backend_states, holds_vip, redis_role
 
 from .catalog import CATALOG, DrillContext
 from .load import Recorder, make_clients, run_load
+from .observer import cluster_probes, observe_until
 from .report import build_report, check_goals
 
 AFTER_CONVERGED_S = 3
@@ -29,39 +27,6 @@ CONVERGE_PROGRESS_EVERY_S = 30
 WHOLE_BEFORE_DRILL_S = 60
 HISTORY_PAGE = 1000
 HISTORY_ATTEMPTS = 3
-
-
-@dataclass
-class Sample:
-    t: float
-    vip_holders: list[str]
-    masters: list[str]
-    backends: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Hosts a probe got no answer from: "no VIP holder" means little while both LBs are here.
-    silent: list[str] = field(default_factory=list)
-
-
-def sample(cluster: Cluster, t: float, pool: ThreadPoolExecutor) -> Sample:
-    lbs, redis_nodes = cluster.group("lbs"), cluster.group("redis")
-    vip = ask_each(pool, lambda n: holds_vip(cluster, n), lbs)
-    roles = ask_each(pool, lambda n: redis_role(cluster, n), redis_nodes)
-    return Sample(
-        t,
-        [name for name, held in vip.items() if held],
-        [name for name, role in roles.items() if role == "master"],
-        ask_each(pool, lambda n: backend_states(cluster, n), lbs),
-        [name for name, answer in {**vip, **roles}.items() if answer is None],
-    )
-
-
-async def sample_until(cluster: Cluster, recorder: Recorder, done: asyncio.Event) -> list[Sample]:
-    samples: list[Sample] = []
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        while not done.is_set():
-            t = recorder.now()
-            samples.append(await asyncio.to_thread(sample, cluster, t, pool))
-            await asyncio.sleep(max(0.0, cluster.probe_every_s - (recorder.now() - t)))
-    return samples
 
 
 async def room_history(session: aiohttp.ClientSession, url: str, room: str) -> list[str]:
@@ -190,7 +155,9 @@ async def run_drill(
     url = f"http://{cluster.vip}"
     recorder = Recorder()
     stop_saying, stop_load, stop_sampling = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    sampler = asyncio.create_task(sample_until(cluster, recorder, stop_sampling))
+    observer = asyncio.create_task(
+        observe_until(cluster_probes(cluster), cluster.probe_every_s, recorder.now, stop_sampling)
+    )
     load_clients = make_clients(url, clients, rooms, rate, recorder)
     load = asyncio.create_task(
         run_load(load_clients, stop_saying, stop_load, cluster.probe_timeout_s)
@@ -238,7 +205,7 @@ async def run_drill(
     stop_load.set()
     await load
     stop_sampling.set()
-    samples = await sampler
+    observations = await observer
     histories = await final_history(cluster, rooms_used, progress)
     return build_report(
         drill=drill,
@@ -249,7 +216,7 @@ async def run_drill(
         load_clients=load_clients,
         due=due,
         histories=histories,
-        samples=samples,
+        observations=observations,
         marks=marks,
         problems_at_end=problems,
     )

@@ -50,7 +50,7 @@ def report(
         load_clients=clients,
         due={"r0": stored},
         histories={"r0": stored},
-        samples=[],
+        observations=[],
         marks=MARKS,
         problems_at_end=[],
     )
