@@ -203,6 +203,10 @@ CONTROL_DEFAULTS: dict[str, Any] = {
         "app-rolling-restart": {"longest_no_ack_s": 1.0},
         "deploy-under-load": {"longest_no_ack_s": 2.5},
         "soak": {"longest_no_ack_s": 1.0},
+        "app-node-freeze": {"all_clients_rejoined_after_s": 5.0},
+        "app-node-redis-cut": {"all_clients_rejoined_after_s": 20.0},
+        "vrrp-split-brain": {"longest_no_ack_s": 5.0, "converged_after_heal_s": 8.0},
+        "sentinel-tilt": {"longest_no_ack_s": 1.0},
     },
     # A drill's verdict fails only beyond this many times a goal, so that a noisy machine does
     # not fail a good change; every miss of the goal itself is reported.

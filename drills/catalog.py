@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cluster.errors import LabError
 from cluster.model import Cluster, Node
-from cluster.probes import backend_states, holds_vip, redis_role
+from cluster.probes import backend_states, holds_vip, redis_role, sentinel_tilted
 from deploy.apps import VENV
 
 from . import deploys, faults, netcut
@@ -21,6 +21,8 @@ KILL_REDIS = "systemctl kill --signal=KILL redis-server; systemctl stop redis-se
 INSTALLED_APP_VERSION = (
     f"{VENV}/bin/python -c 'import importlib.metadata as m; print(m.version(\"datchat\"))'"
 )
+# A thawed Sentinel runs its timer at once and sees the jump.
+TILT_SEEN_WITHIN_S = 5
 # How long a drill keeps asking which host to break: emulated VMs under the drill's load can
 # miss a probe's timeout (seen in CI: "no LB holds the VIP" seconds after one did).
 VICTIM_PATIENCE_S = 60
@@ -198,6 +200,62 @@ def _restore_sentinel_and_master(ctx: DrillContext) -> None:
     ctx.sh(ctx.memory["victim"], "systemctl start redis-server")
 
 
+def _freeze_app_node(ctx: DrillContext) -> None:
+    # Every process of the unit: a node frozen whole, as by a stalled VM or a long GC pause.
+    ctx.memory["victim"] = ctx.cluster.group("apps")[0]
+    ctx.sh(ctx.memory["victim"], "systemctl kill --signal=STOP datchat")
+
+
+def _thaw_app_node(ctx: DrillContext) -> None:
+    ctx.sh(ctx.memory["victim"], "systemctl kill --signal=CONT datchat")
+
+
+def _cut_app_node_from_redis(ctx: DrillContext) -> None:
+    victim = ctx.memory["victim"] = ctx.cluster.group("apps")[0]
+    netcut.cut(
+        faults.runner(ctx.cluster),
+        {victim.name: victim.address},
+        {n.name: n.address for n in ctx.cluster.group("redis")},
+    )
+
+
+def _heal_app_node_cut(ctx: DrillContext) -> None:
+    hosts = [ctx.memory["victim"], *ctx.cluster.group("redis")]
+    netcut.heal(faults.runner(ctx.cluster), [n.name for n in hosts])
+
+
+def _cut_lbs_apart(ctx: DrillContext) -> None:
+    # Only the LBs' traffic with each other: the VRRP adverts (and nothing else they need).
+    first, second = ctx.cluster.group("lbs")[:2]
+    netcut.cut(
+        faults.runner(ctx.cluster), {first.name: first.address}, {second.name: second.address}
+    )
+    ctx.memory["lbs"] = [first, second]
+
+
+def _heal_lbs_apart(ctx: DrillContext) -> None:
+    netcut.heal(faults.runner(ctx.cluster), [n.name for n in ctx.memory["lbs"]])
+
+
+def _freeze_a_sentinel(ctx: DrillContext) -> None:
+    """Stop one Sentinel longer than its TILT trigger (2 s between two of its timer runs),
+    on a host that is not the master's: at SIGCONT it sees the jump and enters TILT."""
+    master = ctx.master()
+    victim = next(n for n in ctx.cluster.group("redis") if n.name != master.name)
+    ctx.memory["sentinel"] = victim
+    ctx.sh(victim, "systemctl kill --signal=STOP redis-sentinel")
+
+
+def _thaw_the_sentinel_into_tilt(ctx: DrillContext) -> None:
+    victim = ctx.memory["sentinel"]
+    ctx.sh(victim, "systemctl kill --signal=CONT redis-sentinel")
+    deadline = time.monotonic() + TILT_SEEN_WITHIN_S
+    while not sentinel_tilted(ctx.cluster, victim):
+        if time.monotonic() > deadline:
+            raise LabError(f"{victim.name}'s Sentinel did not enter TILT after its freeze")
+        time.sleep(0.2)
+
+
 CATALOG = {
     drill.name: drill
     for drill in (
@@ -225,5 +283,16 @@ CATALOG = {
         Drill("sentinel-minority-loss", "stop one Sentinel, then kill the master",
               _lose_a_sentinel_then_the_master, _restore_sentinel_and_master, hold_s=8,
               majority_survives=True),
+        Drill("app-node-freeze",
+              "SIGSTOP one app node longer than the clients' heartbeat timeout, then SIGCONT",
+              _freeze_app_node, _thaw_app_node, hold_s=12),
+        Drill("app-node-redis-cut",
+              "cut one app node from every redis host; HAProxy still reaches it",
+              _cut_app_node_from_redis, _heal_app_node_cut, hold_s=22),
+        Drill("vrrp-split-brain", "cut the two LBs from each other: both claim the VIP",
+              _cut_lbs_apart, _heal_lbs_apart, hold_s=6),
+        Drill("sentinel-tilt",
+              "SIGSTOP one Sentinel (not the master's host) past its TILT trigger, then SIGCONT",
+              _freeze_a_sentinel, _thaw_the_sentinel_into_tilt, hold_s=4),
     )
 }  # fmt: skip

@@ -14,13 +14,18 @@ if TYPE_CHECKING:
 
 
 def _views(observations: list[Observation]) -> list[tuple[float, dict[str, list[str]]]]:
-    """After each answer, the cluster as the latest answer of every host shows it."""
+    """After each answer, the cluster as the latest answer of every host shows it, from the
+    moment every host has answered (or failed to) once: before that, a host not asked yet would
+    count as not holding the VIP."""
+    asked = {(seen.host, seen.kind) for seen in observations if seen.kind != BACKENDS}
     latest: dict[tuple[str, str], object] = {}
     views = []
     for seen in observations:
         if seen.kind == BACKENDS:
             continue
         latest[(seen.host, seen.kind)] = seen.answer
+        if len(latest) < len(asked):
+            continue
         views.append(
             (
                 seen.t,
@@ -69,6 +74,7 @@ GOAL_FIGURES = {
     "longest_no_ack_s": "longest window without an ack",
     "first_ack_after_fault_s": "fault to first ack",
     "all_clients_rejoined_after_s": "fault to every dropped client rejoined",
+    "converged_after_heal_s": "heal to a whole cluster",
 }
 
 
@@ -220,6 +226,9 @@ def build_report(
         # How often the worst-hit client lost its connection after the fault: a deploy should
         # cost each client one reconnect per restart of the node it was on, not a storm.
         "most_reconnects_of_a_client": max(map(len, drops_of.values()), default=0),
+        "converged_after_heal_s": None
+        if marks["converged"] is None
+        else round(marks["converged"] - marks["heal"], 2),
         "first_ack_of_a_message_sent_after_fault_s": None
         if resumed is None
         else round(resumed - fault, 2),

@@ -48,4 +48,13 @@ drill_goals = {
     "app-rolling-restart": {"longest_no_ack_s": 1.0},
     "deploy-under-load": {"longest_no_ack_s": 1.0},
     "soak": {"longest_no_ack_s": 1.0},
+    # HAProxy's checks (2 x 0.5 s) take the frozen node out and cut its clients' sessions.
+    "app-node-freeze": {"all_clients_rejoined_after_s": 3.0},
+    # The node stays ready for app_ready_grace_s (15 s) after it last reached Redis, as in a
+    # Redis failover, answering `unavailable` meanwhile; then HAProxy's checks take it out.
+    "app-node-redis-cut": {"all_clients_rejoined_after_s": 18.0},
+    "vrrp-split-brain": {"longest_no_ack_s": 1.5, "converged_after_heal_s": 3.0},
+    # One Sentinel in TILT changes nothing the clients see; the cluster is whole again when
+    # its TILT ends (30 s).
+    "sentinel-tilt": {"longest_no_ack_s": 1.0},
 }

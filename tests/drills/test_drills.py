@@ -50,6 +50,17 @@ VISIBLE = {
     "app-rolling-restart": lambda report: report["outage"]["clients_disconnected"] == CLIENTS,
     # Tuned for fast failover, the cluster must still not fail over on its own.
     "soak": lambda report: not vip_moved(report) and not master_moved(report),
+    # Its clients moved when HAProxy took it out.
+    "app-node-freeze": lambda report: report["outage"]["clients_disconnected"] > 0,
+    "app-node-redis-cut": lambda report: (
+        report["outage"]["clients_disconnected"] > 0
+        and any(e["state"] == "DOWN" for e in report["infrastructure"]["backends"])
+    ),
+    "vrrp-split-brain": lambda report: any(
+        len(event["vip_holders"]) == 2 for event in report["infrastructure"]["vip"]
+    ),
+    # The heal waits until the Sentinel reports TILT; nothing must move meanwhile.
+    "sentinel-tilt": lambda report: not vip_moved(report) and not master_moved(report),
     # Every client was on a node the deploy restarted, and the master was switched away.
     "deploy-under-load": lambda report: (
         report["outage"]["clients_disconnected"] == CLIENTS and master_moved(report)

@@ -81,12 +81,13 @@ OBSERVATIONS = [
 def test_the_report_shows_the_new_holder_at_its_own_time_while_the_old_one_is_silent():
     infrastructure = report_of(OBSERVATIONS)["infrastructure"]
     assert infrastructure["vip"] == [
-        {"t": 0.5, "vip_holders": ["lb1"]},
+        # From the moment every host had answered once.
+        {"t": 0.6, "vip_holders": ["lb1"]},
         {"t": 5.5, "vip_holders": []},
         {"t": 6.5, "vip_holders": ["lb2"]},
     ]
     assert infrastructure["silent"] == [
-        {"t": 0.5, "silent": []},
+        {"t": 0.6, "silent": []},
         {"t": 5.5, "silent": ["lb1"]},
         {"t": 12.5, "silent": []},
     ]
