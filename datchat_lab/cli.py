@@ -22,6 +22,8 @@ from cluster.model import Cluster
 from cluster.paths import ROOT
 from cluster.status import print_status
 from drills.catalog import CATALOG
+from drills.chaos import fault_table, run_chaos
+from drills.chaos_schedule import RESOURCES
 from drills.plot import plot
 from drills.report import public, table
 from drills.runner import run_drill
@@ -140,6 +142,41 @@ def cmd_drill(cluster: Cluster | None, args: argparse.Namespace) -> int:
     return 0 if report["verdict"]["passed"] else 1
 
 
+def duration_s(text: str) -> float:
+    """`600`, `90s` or `10m`."""
+    try:
+        if text.endswith("m"):
+            return float(text[:-1]) * 60
+        return float(text.removesuffix("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (600, 90s, 10m)") from None
+
+
+def cmd_chaos(cluster: Cluster, args: argparse.Namespace) -> int:
+    report = asyncio.run(
+        run_chaos(
+            cluster,
+            args.duration,
+            args.seed,
+            faults=args.faults.split(",") if args.faults else None,
+            clients=args.clients,
+            rate=args.rate,
+            rooms=args.rooms,
+        )
+    )
+    print()
+    print(table(report))
+    print()
+    print(fault_table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(public(report), indent=2) + "\n")
+        print(f"JSON: {args.json}")
+    if args.plot:
+        plot(report, Path(args.plot))
+        print(f"plot: {args.plot}")
+    return 0 if report["verdict"]["passed"] else 1
+
+
 def cmd_image(cluster: Cluster | None, args: argparse.Namespace) -> int:
     if args.action == "build":
         print(build_image())
@@ -188,6 +225,18 @@ def parser() -> argparse.ArgumentParser:
     drill.add_argument("--plot", help="write the timeline as PNG here")
     # `drill list` needs no inventory: the cluster is read only for a real drill.
     drill.set_defaults(run=cmd_drill, needs_cluster=False)
+    chaos = sub.add_parser(
+        "chaos", help="faults from the catalog at random times under load, one verdict"
+    )
+    chaos.add_argument("--duration", type=duration_s, default=600.0, help="600, 90s, 10m [10m]")
+    chaos.add_argument("--seed", type=int, required=True, help="the same seed, the same faults")
+    chaos.add_argument("--faults", help=f"comma-separated, of: {', '.join(RESOURCES)} [all]")
+    chaos.add_argument("--clients", type=int, default=8)
+    chaos.add_argument("--rate", type=float, default=4, help="messages/s per client [4]")
+    chaos.add_argument("--rooms", type=int, default=2)
+    chaos.add_argument("--json", help="write the report as JSON here")
+    chaos.add_argument("--plot", help="write the timeline as PNG here")
+    chaos.set_defaults(run=cmd_chaos)
     image = sub.add_parser("image", help="the host image: build | show")
     image.add_argument("action", choices=["build", "show"])
     image.set_defaults(run=cmd_image, needs_cluster=False)

@@ -97,8 +97,16 @@ def plot(report: dict, path: Path) -> None:
     )
     bottom.set_xlabel("seconds since start")
     for axis in (top, middle, bottom):
-        axis.axvline(report["marks"]["fault"], color="red", ls="--", lw=1, label="fault")
-        axis.axvline(report["marks"]["heal"], color="green", ls="--", lw=1, label="heal")
+        if "faults" in report:  # a chaos run: each fault's time in place as a band
+            for n, fault in enumerate(report["faults"]):
+                axis.axvspan(fault["start_s"], fault["heal_s"], color="red", alpha=0.12,
+                             label="a fault in place" if n == 0 else None)  # fmt: skip
+        else:
+            axis.axvline(report["marks"]["fault"], color="red", ls="--", lw=1, label="fault")
+            axis.axvline(report["marks"]["heal"], color="green", ls="--", lw=1, label="heal")
+    for fault in report.get("faults", []):
+        top.annotate(fault["drill"], (fault["start_s"], 1), xycoords=("data", "axes fraction"),
+                     rotation=90, va="top", fontsize="x-small")  # fmt: skip
     top.legend(loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=90)

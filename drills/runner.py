@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -14,8 +15,8 @@ from cluster.health import check
 from cluster.model import Cluster
 
 from .catalog import CATALOG, DrillContext
-from .load import Recorder, make_clients, run_load
-from .observer import cluster_probes, observe_until
+from .load import DrillClient, Recorder, make_clients, run_load
+from .observer import Observation, cluster_probes, observe_until
 from .report import build_report, check_goals
 
 AFTER_CONVERGED_S = 3
@@ -120,26 +121,10 @@ async def when_true(
     return recorder.now()
 
 
-async def run_drill(
-    name: str,
-    cluster: Cluster,
-    clients: int = 20,
-    rate: float = 5,
-    rooms: int = 4,
-    duration: float = 30,
-    progress: Callable[[str], None] = print,
-) -> dict:
-    if name not in CATALOG:
-        raise LabError(f"no drill {name!r}; drills: {', '.join(CATALOG)}")
-    drill = CATALOG[name]
-    goals = cluster.drill_goals.get(name, {})
-    try:
-        check_goals(name, goals)
-    except ValueError as error:
-        raise LabError(f"{cluster.inventory}: {error}") from None
-    # A drill measures a failure of a whole cluster. The one before may have left it healing,
-    # and all three Sentinels once entered TILT together as a drill began (a stall of the
-    # machine): for 30 s they would start no failover, whatever the drill broke.
+async def wait_for_whole_cluster(name: str, cluster: Cluster, progress: Callable[[str], None]):
+    """A drill measures a failure of a whole cluster. The one before may have left it
+    healing, and all three Sentinels once entered TILT together as a drill began (a stall of
+    the machine): for 30 s they would start no failover, whatever the drill broke."""
     health = await asyncio.to_thread(check, cluster)
     waiting_since = time.monotonic()
     told: list[str] = []
@@ -151,37 +136,57 @@ async def run_drill(
         health = await asyncio.to_thread(check, cluster)
     if not health.ok:
         raise LabError("cluster is not healthy, not drilling:\n  " + "\n  ".join(health.problems))
-    ctx = DrillContext(cluster)
-    url = f"http://{cluster.vip}"
+
+
+@dataclass
+class Run:
+    """The load and the observer of one drill or chaos run, from its start to its end."""
+
+    cluster: Cluster
+    recorder: Recorder
+    load_clients: list[DrillClient]
+    load: asyncio.Task
+    observer: asyncio.Task
+    stop_saying: asyncio.Event
+    stop_load: asyncio.Event
+    stop_observing: asyncio.Event
+
+
+def start_run(cluster: Cluster, clients: int, rate: float, rooms: int) -> Run:
     recorder = Recorder()
-    stop_saying, stop_load, stop_sampling = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    stop_saying, stop_load, stop_observing = asyncio.Event(), asyncio.Event(), asyncio.Event()
     observer = asyncio.create_task(
-        observe_until(cluster_probes(cluster), cluster.probe_every_s, recorder.now, stop_sampling)
+        observe_until(cluster_probes(cluster), cluster.probe_every_s, recorder.now, stop_observing)
     )
-    load_clients = make_clients(url, clients, rooms, rate, recorder)
+    load_clients = make_clients(f"http://{cluster.vip}", clients, rooms, rate, recorder)
     load = asyncio.create_task(
         run_load(load_clients, stop_saying, stop_load, cluster.probe_timeout_s)
     )
-    steady = min(5.0, duration / 4)
-    progress(
-        f"{name}: {clients} clients in {rooms} rooms at {rate:g} msg/s each; steady {steady:.0f} s"
+    return Run(
+        cluster, recorder, load_clients, load, observer, stop_saying, stop_load, stop_observing
     )
-    await asyncio.sleep(steady)
 
-    marks = {"fault": recorder.now()}
-    progress(f"{name}: fault at {marks['fault']:.1f} s: {drill.breaks}")
-    await asyncio.to_thread(drill.inject, ctx)
-    marks["fault_done"] = recorder.now()
-    await asyncio.sleep(drill.hold_s)
-    marks["heal"] = recorder.now()
-    progress(f"{name}: heal at {marks['heal']:.1f} s")
-    await asyncio.to_thread(drill.heal, ctx)
 
+@dataclass
+class Ending:
+    due: dict[str, list[str]]
+    histories: dict[str, list[str]]
+    observations: list[Observation]
+    problems: list[str]
+
+
+async def end_run(
+    name: str, run: Run, marks: dict, duration: float, progress: Callable[[str], None]
+) -> Ending:
+    """After the last heal: until the cluster is whole, the rest of the duration, then the
+    load stopped in two steps (no new messages; every pending one acked and every stored one
+    received) and the rooms' histories read."""
+    cluster, recorder, load_clients = run.cluster, run.recorder, run.load_clients
     marks["converged"], problems = await wait_converged(name, cluster, recorder, progress)
     await asyncio.sleep(max(AFTER_CONVERGED_S, duration - recorder.now()))
 
     marks["stop"] = recorder.now()
-    stop_saying.set()
+    run.stop_saying.set()
     # A client reconnecting at the end still has unacked messages to resend, and a client
     # that is behind still has stored messages to receive; each gets the catch-up timeout.
     marks["all_acked"] = await when_true(
@@ -202,23 +207,63 @@ async def run_drill(
         f"{_or_never(marks['all_acked'])}; every client had every stored message at "
         f"{_or_never(marks['caught_up'])}"
     )
-    stop_load.set()
-    await load
-    stop_sampling.set()
-    observations = await observer
+    run.stop_load.set()
+    await run.load
+    run.stop_observing.set()
+    observations = await run.observer
     histories = await final_history(cluster, rooms_used, progress)
+    return Ending(due, histories, observations, problems)
+
+
+async def run_drill(
+    name: str,
+    cluster: Cluster,
+    clients: int = 20,
+    rate: float = 5,
+    rooms: int = 4,
+    duration: float = 30,
+    progress: Callable[[str], None] = print,
+) -> dict:
+    if name not in CATALOG:
+        raise LabError(f"no drill {name!r}; drills: {', '.join(CATALOG)}")
+    drill = CATALOG[name]
+    goals = cluster.drill_goals.get(name, {})
+    try:
+        check_goals(name, goals)
+    except ValueError as error:
+        raise LabError(f"{cluster.inventory}: {error}") from None
+    await wait_for_whole_cluster(name, cluster, progress)
+    ctx = DrillContext(cluster)
+    run = start_run(cluster, clients, rate, rooms)
+    recorder = run.recorder
+    steady = min(5.0, duration / 4)
+    progress(
+        f"{name}: {clients} clients in {rooms} rooms at {rate:g} msg/s each; steady {steady:.0f} s"
+    )
+    await asyncio.sleep(steady)
+
+    marks = {"fault": recorder.now()}
+    progress(f"{name}: fault at {marks['fault']:.1f} s: {drill.breaks}")
+    await asyncio.to_thread(drill.inject, ctx)
+    marks["fault_done"] = recorder.now()
+    await asyncio.sleep(drill.hold_s)
+    marks["heal"] = recorder.now()
+    progress(f"{name}: heal at {marks['heal']:.1f} s")
+    await asyncio.to_thread(drill.heal, ctx)
+
+    ending = await end_run(name, run, marks, duration, progress)
     return build_report(
         drill=drill,
         goals=goals,
         goal_slack=cluster.drill_goal_slack,
         settings={"clients": clients, "rate": rate, "rooms": rooms, "duration": duration},
         recorder=recorder,
-        load_clients=load_clients,
-        due=due,
-        histories=histories,
-        observations=observations,
+        load_clients=run.load_clients,
+        due=ending.due,
+        histories=ending.histories,
+        observations=ending.observations,
         marks=marks,
-        problems_at_end=problems,
+        problems_at_end=ending.problems,
     )
 
 

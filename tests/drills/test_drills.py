@@ -7,11 +7,9 @@ Reports land in reports/drills/ for a look afterwards.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from cluster.model import Cluster
 from cluster.paths import ROOT
 from cluster.probes import redis_cli
 from drills.catalog import CATALOG
@@ -23,7 +21,6 @@ from .conftest import GOALS_MISSED
 
 pytestmark = [pytest.mark.drill, pytest.mark.timeout(300)]
 
-INVENTORY = os.environ.get("DATCHAT_INVENTORY", str(ROOT / "inventories" / "lab.py"))
 REPORTS = ROOT / "reports" / "drills"
 CLIENTS = 8
 
@@ -66,11 +63,6 @@ VISIBLE = {
         report["outage"]["clients_disconnected"] == CLIENTS and master_moved(report)
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Cluster:
-    return Cluster(INVENTORY)
 
 
 @pytest.mark.parametrize("name", list(CATALOG))
