@@ -6,6 +6,8 @@ import itertools
 import statistics
 from typing import TYPE_CHECKING
 
+from datchat.protocol import stream_id_key
+
 from .observer import BACKENDS, ROLE, VIP, Observation
 
 if TYPE_CHECKING:
@@ -177,8 +179,23 @@ def build_report(
         for room, sid in acked
         if sid not in stored[room] and sid not in delivered[room]
     )
-    acked_not_stored = sorted(f"{room}/{sid}" for room, sid in acked if sid not in stored[room])
-    delivered_not_stored = sum(len(delivered[room] - stored[room]) for room in histories)
+    # A room's stream keeps about app_history_max messages (XADD MAXLEN ~): an id older than
+    # the oldest one kept was trimmed, not lost (a 30-minute chaos run stores more than that).
+    oldest = {
+        room: min((stream_id_key(sid) for sid in ids), default=None)
+        for room, ids in histories.items()
+    }
+
+    def kept(room: str, sid: str) -> bool:
+        return oldest[room] is None or stream_id_key(sid) >= oldest[room]
+
+    acked_not_stored = sorted(
+        f"{room}/{sid}" for room, sid in acked if sid not in stored[room] and kept(room, sid)
+    )
+    trimmed = sum(1 for room, sid in acked if not kept(room, sid))
+    delivered_not_stored = sum(
+        1 for room in histories for sid in delivered[room] - stored[room] if kept(room, sid)
+    )
 
     missed = sum(len(client.missing(due[client.room])) for client in load_clients)
 
@@ -263,6 +280,7 @@ def build_report(
             "acked_lost": len(lost),
             "acked_lost_ids": lost[:20],
             "acked_missing_from_history": len(acked_not_stored),
+            "acked_trimmed_from_history": trimmed,
             "delivered_missing_from_history": delivered_not_stored,
             "duplicates": duplicates,
             "out_of_order": out_of_order,

@@ -159,3 +159,11 @@ def test_a_reconnect_storm_on_one_node_fails_the_verdict():
 
 def test_drills_that_restart_nothing_on_purpose_do_not_count_reconnects_against_it():
     assert RECONNECTS not in report(IDS, IDS, IDS)["verdict"]["checks"]
+
+
+def test_acked_messages_older_than_the_kept_history_count_as_trimmed_not_missing():
+    # The stream keeps about app_history_max messages: 1-0 and 2-0 fell off its start.
+    result = report(stored=["3-0", "4-0"], acked=["1-0", "2-0", "3-0", "4-0"], delivered=[])
+    assert result["verdict"]["checks"]["every acked message in the final history"]
+    assert result["loss"]["acked_trimmed_from_history"] == 2
+    assert result["loss"]["acked_missing_from_history"] == 0
