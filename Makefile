@@ -10,7 +10,7 @@ PYTEST := $(BIN)/pytest
 LAB := $(BIN)/datchat-lab
 INVENTORY ?= inventories/lab.py
 
-.PHONY: help setup host-packages venv unit labtest infra drills bench bench-joins bench-profile molecule vagrant-host-packages vagrant-box-name vagrant-box vagrant vagrant-deploy vagrant-test vagrant-down lint format test run lab lab-down clean
+.PHONY: help setup host-packages venv unit labtest infra drills bench bench-joins bench-profile molecule vagrant-host-packages vagrant-box-name vagrant-box vagrant vagrant-deploy vagrant-test vagrant-down lint format test run lab lab-down clean chaos
 
 help:
 	@echo "make lab       bring up the seven-host lab (Podman) and print the chat URL"
@@ -20,7 +20,8 @@ help:
 	@echo "make unit      the chat service's tests (real Redis, Sentinel, Chromium)"
 	@echo "make labtest   the lab's own tests (a three-host lab beside the main one)"
 	@echo "make infra     bring the lab up, deploy, run tests/infra (testinfra over SSH)"
-	@echo "make drills    every failover drill against the deployed lab"
+	@echo "make drills    every failover drill and a short chaos run against the deployed lab"
+	@echo "make chaos     a 30-minute chaos run on the lab (SEED=2026 CHAOS_DURATION=30m)"
 	@echo "make vagrant   the same seven hosts as Vagrant VMs (libvirt), deployed and verified"
 	@echo "make vagrant-deploy  deploy + verify after a plain \`vagrant up\`"
 	@echo "make vagrant-box   build the Debian 12 box locally (no box download needed)"
@@ -63,6 +64,14 @@ infra: lab
 
 drills: lab
 	$(PYTEST) -m drill tests/drills
+
+# A long chaos run on the lab: faults at random times from the seed, one verdict at the end.
+SEED ?= 2026
+CHAOS_DURATION ?= 30m
+chaos: lab
+	mkdir -p reports
+	$(VENV)/bin/datchat-lab -i inventories/lab.py chaos --duration $(CHAOS_DURATION) --seed $(SEED) \
+		--json reports/chaos.json --plot reports/chaos.png
 
 # The playbooks call datchat-lab and pyinfra from the venv. MOLECULE_SCENARIOS picks scenarios,
 # MOLECULE_OPTIONS adds options of `molecule test`.
